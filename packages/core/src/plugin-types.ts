@@ -1,0 +1,258 @@
+/**
+ * The detcal plugin contract: everything a detector plugin, a constant type or an algorithm provides.
+ * One member, one line of documentation. Units are in the names (`noiseAdu`, `gainKevPerAdu`).
+ */
+
+/** A typed array that can hold one constant or one block of frames. */
+export type NumericArray =
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | Int16Array
+  | Int32Array
+  | Float32Array
+  | Float64Array
+  | BigUint64Array;
+
+/** Element types detcal stores, with HDF5 / numpy meaning (u8 = unsigned 8-bit, not uint64). */
+export type DType = 'u1' | 'u2' | 'u4' | 'u8' | 'i2' | 'i4' | 'f4' | 'f8';
+
+/** Operating conditions that select a constant (bias voltage, memory cells, gain mode, ...); numbers or strings. */
+export type Conditions = Record<string, number | string>;
+
+/** When a constant is valid: a run range and / or a time range. Open ends are null. */
+export interface Validity {
+  /** First run the constant applies to (inclusive). */
+  beginRun: number | null;
+  /** Last run the constant applies to (inclusive); null = open ended ("end"). */
+  endRun: number | null;
+  /** Start of validity, ISO 8601 UTC. */
+  beginTime: string | null;
+  /** End of validity, ISO 8601 UTC; null = open ended. */
+  endTime: string | null;
+}
+
+/** Geometry of one detector module as the raw data presents it. */
+export interface DetectorGeometry {
+  /** Number of modules in the full detector (AGIPD1M: 16). */
+  modules: number;
+  /** Rows of one module's raw frame (slow scan). */
+  moduleRows: number;
+  /** Columns of one module's raw frame (fast scan). */
+  moduleCols: number;
+  /** Largest number of memory cells the detector can use (1 where it has none). */
+  maxMemoryCells: number;
+  /** Number of gain stages (1 for single-gain detectors). */
+  gainStages: number;
+  /** Names of the gain stages in order (e.g. ['high', 'medium', 'low']). */
+  gainStageNames: readonly string[];
+  /** ASIC tiling of a module: rows x cols of ASICs, each asicRows x asicCols pixels. */
+  asics: { rows: number; cols: number; asicRows: number; asicCols: number };
+  /** Pixel pitch in micrometres. */
+  pixelSizeUm: number;
+}
+
+/** How frames are arranged in a raw dataset. */
+export type FrameAxes =
+  /** (frames, rows, cols): one frame per entry. */
+  | 'frame'
+  /** (frames, 2, rows, cols): axis 1 holds analog (0) and digital gain (1) values, as AGIPD raw. */
+  | 'frame-analog-digital'
+  /** (trains, cells, rows, cols): memory cells inside each train, as Jungfrau raw. */
+  | 'train-cell';
+
+/** Where a plugin's frames, ids and gain values live in a European XFEL raw sequence file, per module. */
+export interface RawLayout {
+  /** Aggregator name in file names for a module (RAW-R0001-<AGG>-S00000.h5), e.g. 'AGIPD00'. */
+  aggregator(module: number): string;
+  /** Source name of a module (METADATA/dataSourceId and INSTRUMENT/<source>). */
+  source(module: number): string;
+  /** Group below INSTRUMENT/<source> that holds the datasets and whose INDEX entry counts frames (e.g. 'image', 'data'). */
+  group: string;
+  /** Dataset name of the pixel values inside the group (e.g. 'data', 'adc', 'pixels'). */
+  dataName: string;
+  /** Axis arrangement of the pixel dataset. */
+  axes: FrameAxes;
+  /** Dataset name of separate per-pixel gain values (Jungfrau 'gain'), if any. */
+  gainName?: string;
+  /** Dataset name of the memory-cell id per frame (or per train x cell), if any. */
+  cellIdName?: string;
+  /** Dataset name of the train id per frame (or per train), if any. */
+  trainIdName?: string;
+  /** Dataset name of the pulse id per frame, if any. */
+  pulseIdName?: string;
+  /** numpy dtype of the raw pixel values. */
+  dtype: DType;
+}
+
+/** One block of consecutive frames from one module, as streamed from a raw run. */
+export interface FrameBlock {
+  /** Module index the frames belong to. */
+  module: number;
+  /** Index of the first frame of this block within the (selected) run. */
+  firstFrame: number;
+  /** Number of frames in this block. */
+  nFrames: number;
+  /** Rows of each frame. */
+  rows: number;
+  /** Columns of each frame. */
+  cols: number;
+  /** Raw analog values, frame-major (nFrames * rows * cols). */
+  data: Uint16Array | Float32Array;
+  /** Raw per-pixel gain values (AGIPD digital value, Jungfrau gain bits), same length as data, if the detector has them. */
+  gain?: Uint16Array | Uint8Array;
+  /** Memory-cell id of each frame (0 where the detector has no cells). */
+  cellIds: Uint16Array;
+  /** Train id of each frame. */
+  trainIds: Float64Array;
+  /** Pulse id of each frame, if known. */
+  pulseIds?: Float64Array;
+}
+
+/** Describes one kind of calibration constant (Offset, Noise, BadPixelsDark, pedestals, pixel_status ...). */
+export interface ConstantType {
+  /** Name as stored and as facility tools call it (e.g. 'Offset', 'pixel_status'). */
+  name: string;
+  /** Element type of the constant's array. */
+  dtype: DType;
+  /** Axis labels of the stored array, outermost first (e.g. ['gain', 'cell', 'row', 'col']). */
+  dims: readonly string[];
+  /** Physical unit of the values ('ADU', 'keV/ADU', '' for flags). */
+  unit: string;
+  /** One-line description shown by `detcal detectors`. */
+  description: string;
+}
+
+/** One named array of a ConstantSet. */
+export interface ConstantArray {
+  /** Constant type name (a ConstantType.name). */
+  name: string;
+  /** Element type of data. */
+  dtype: DType;
+  /** Shape, outermost first, matching dims. */
+  shape: number[];
+  /** Axis labels, outermost first. */
+  dims: string[];
+  /** Physical unit of the values. */
+  unit: string;
+  /** The values in C order. */
+  data: NumericArray;
+}
+
+/** Metadata that travels with every set of constants. */
+export interface ConstantMetadata {
+  /** Plugin id of the detector type (e.g. 'agipd'). */
+  detectorType: string;
+  /** Identifier of the physical detector / module (serial, PDU or source name). */
+  detectorId: string;
+  /** Module index within the detector. */
+  module: number;
+  /** Operating conditions the constants were measured at. */
+  conditions: Conditions;
+  /** Run numbers (or paths) the constants were derived from. */
+  sourceRuns: string[];
+  /** Creation time, ISO 8601 UTC. */
+  createdAt: string;
+  /** detcal version that produced the constants. */
+  toolVersion: string;
+  /** Parameters of the algorithms used (thresholds, methods...). */
+  parameters: Record<string, unknown>;
+  /** Validity, if already decided. */
+  validity?: Validity;
+}
+
+/** Named typed arrays with dims and units, plus metadata: what a step produces and the store keeps. */
+export interface ConstantSet {
+  /** Metadata shared by all arrays. */
+  metadata: ConstantMetadata;
+  /** The constants, keyed by name. */
+  constants: Record<string, ConstantArray>;
+}
+
+/** Options of a simulation request (the `detcal simulate` flags). */
+export interface SimulateOptions {
+  /** What to simulate ('dark', later 'light', 'xray', 'current-source'). */
+  kind: string;
+  /** Seed of the pseudo-random generator; same seed, same files. */
+  seed: number;
+  /** Number of trains per run. */
+  trains: number;
+  /** Number of memory cells (1 where the detector has none). */
+  cells: number;
+  /** Module index to simulate. */
+  module: number;
+  /** Run number of the first run written. */
+  firstRun: number;
+  /** Frames per sequence file before a new S000nn file starts. */
+  framesPerSequence: number;
+}
+
+/** One raw run a simulation writes, streamed block by block. */
+export interface SimulatedRun {
+  /** Run number used in file names. */
+  run: number;
+  /** Human label of the run (e.g. 'high', 'forceswitchg1', 'dark'). */
+  label: string;
+  /** Gain stage this run exercises (0 for single-gain detectors). */
+  gainStage: number;
+  /** Number of trains in the run. */
+  trains: number;
+  /** Memory cells (frames) per train. */
+  cellsPerTrain: number;
+  /** Total frames in the run. */
+  nFrames: number;
+  /** Produces the frames in order, blocks of at most maxFrames frames; memory stays bounded. */
+  blocks(maxFrames: number): Iterable<FrameBlock>;
+}
+
+/** What a plugin's simulator returns: runs to write and the per-pixel truth behind them. */
+export interface Simulation {
+  /** The raw runs, in the order a dark characterization expects them. */
+  runs: SimulatedRun[];
+  /** The truth, laid out like the constants detcal writes ([gain][cell][row][col]). */
+  truth: ConstantSet;
+}
+
+/** The steps a detector plugin implements. Optional steps are added as issues land. */
+export interface DetectorSteps {
+  /** Builds a simulated measurement with known truth. */
+  simulate(options: SimulateOptions): Simulation;
+}
+
+/** A detector described to detcal: geometry, raw layout, constants it produces, steps. */
+export interface DetectorPlugin {
+  /** Short lower-case id used on the command line (e.g. 'agipd'). */
+  id: string;
+  /** Human name (e.g. 'AGIPD 1M'). */
+  displayName: string;
+  /** Module geometry, memory cells and gain stages. */
+  geometry: DetectorGeometry;
+  /** Where the data lives in European XFEL raw files. */
+  layout: RawLayout;
+  /** Constant types this detector's steps produce. */
+  constantTypes: readonly ConstantType[];
+  /** The kinds of simulation the plugin supports (e.g. ['dark']). */
+  simulationKinds: readonly string[];
+  /** Default memory cells and trains for `detcal simulate`. */
+  simulationDefaults: { cells: number; trains: number };
+  /** Implemented steps. */
+  steps: DetectorSteps;
+}
+
+/** What a plugin package exports as default: a factory of its DetectorPlugin. */
+export interface DetectorModule {
+  /** Returns the plugin; called once per process. */
+  getPlugin(): DetectorPlugin;
+}
+
+/** A named, parameterised algorithm that several detectors share (common mode, bad-pixel rules, peak finders). */
+export interface Algorithm<P = Record<string, unknown>> {
+  /** Name used on the command line (e.g. 'cm-row-median'). */
+  name: string;
+  /** Family it belongs to ('common-mode', 'bad-pixels', 'peak-finder', 'dark'). */
+  family: string;
+  /** One-line description. */
+  description: string;
+  /** Default parameters, also the list of accepted parameter names. */
+  defaults: P;
+}
