@@ -1,0 +1,121 @@
+/**
+ * detcal constants files: one root dataset per constant with `dims` and `unit` attributes, the set's
+ * metadata as file attributes; written atomically (<file>.tmp, then rename).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DetcalError, makeConstantSet, toEuxfelOrder, type ConstantArray, type ConstantSet } from '@detcal/core';
+import { asNumeric, describeDtype, dtypeOfMetadata } from './dtype-map.js';
+import { h5wasm, loadHdf5 } from './h5wasm-runtime.js';
+import { withHdf5Errors } from './hdf5-errors.js';
+import { checkFilters } from './filters.js';
+import { openHdf5Sync, type H5Dataset, type H5File } from './hdf5-file.js';
+import { getAttribute, removeQuietly, setAttribute, tmpPathFor, writeNumericDataset } from './hdf5-write.js';
+import { readMetadataAttrs, writeMetadataAttrs } from './constants-metadata.js';
+
+/** Axis order of the arrays in a constants file: detcal's (gain, cell, row, col) or EuXFEL's reversed (col, row, cell, gain). */
+export type ConstantsLayout = 'detcal' | 'euxfel';
+
+/** Options of writeConstantsFile. */
+export interface WriteConstantsOptions {
+  /** Axis order of the stored arrays (default 'detcal'). */
+  layout?: ConstantsLayout;
+}
+
+/** A file written by a detcal writer. */
+export interface WrittenFile {
+  /** Path of the file. */
+  file: string;
+  /** Its size in bytes. */
+  bytes: number;
+}
+
+/** Value of the file attribute `format` of detcal constants files. */
+export const CONSTANTS_FORMAT = 'detcal-constants';
+
+/**
+ * Writes `set` to `file`. Each constant is a ROOT dataset /<Name> (not a /<Name>/... group): one
+ * constant is one array, so `h5py.File(f)['Offset'][()]`, h5ls and numpy users get it directly and a
+ * set cannot hold two arrays of one name; the facility's group layout (/<PDU>/<Name>/0/data) is
+ * written by writeCalCatFile instead. With layout 'euxfel' every array is stored with its axes
+ * reversed (core's toEuxfelOrder) and `dims` reversed with it.
+ */
+export async function writeConstantsFile(file: string, set: ConstantSet, opts: WriteConstantsOptions = {}): Promise<WrittenFile> {
+  await loadHdf5();
+  const layout = opts.layout ?? 'detcal';
+  const arrays = Object.values(set.constants);
+  for (const c of arrays) {
+    if (!/^[^/.][^/]*$/.test(c.name)) throw new DetcalError('BAD_INPUT', `constant name "${c.name}" cannot be an HDF5 dataset name (no '/', no leading '.'); rename the constant type`);
+  }
+  return writeAtomically(file, (h5) => {
+    setAttribute(h5, 'format', CONSTANTS_FORMAT);
+    setAttribute(h5, 'format_version', 1);
+    setAttribute(h5, 'layout', layout);
+    writeMetadataAttrs(h5, set.metadata);
+    for (const c of arrays) writeConstantArray(h5, c.name, layout === 'euxfel' ? toEuxfelOrder(c) : c);
+  });
+}
+
+/** Reads a constants file written by writeConstantsFile (either layout) back into detcal axis order. */
+export async function readConstantsFile(file: string): Promise<ConstantSet> {
+  await loadHdf5();
+  const h5 = openHdf5Sync(file);
+  try {
+    const layout = String(getAttribute(h5, 'layout') ?? 'detcal');
+    if (layout !== 'detcal' && layout !== 'euxfel') {
+      throw new DetcalError('BAD_INPUT', `${file}: attribute layout is "${layout}", expected detcal or euxfel; is this a CalCat file? read it with the CalCat reader`);
+    }
+    const arrays: ConstantArray[] = [];
+    for (const name of h5.keys()) {
+      const ds = h5.get(name);
+      if (!(ds instanceof h5wasm.Dataset)) continue;
+      const c = readConstantArray(h5, file, `/${name}`, name, ds);
+      arrays.push(layout === 'euxfel' ? toEuxfelOrder(c) : c);
+    }
+    if (arrays.length === 0) throw new DetcalError('BAD_INPUT', `${file}: no constant datasets at the root; pass a constants file written by detcal`);
+    return makeConstantSet(readMetadataAttrs(h5, file), arrays);
+  } finally {
+    h5.close();
+  }
+}
+
+/** Writes one constant array as dataset `datasetPath` with `dims` and `unit` attributes. */
+export function writeConstantArray(h5: H5File, datasetPath: string, c: ConstantArray, dims: readonly string[] = c.dims): H5Dataset {
+  const ds = writeNumericDataset(h5, datasetPath, c.data, c.shape, c.dtype);
+  if (dims.length > 0) setAttribute(ds, 'dims', [...dims]);
+  setAttribute(ds, 'unit', c.unit);
+  return ds;
+}
+
+/** Reads one numeric dataset as a ConstantArray (dims from its `dims` attribute, else axis0, axis1, ...). */
+export function readConstantArray(h5: H5File, file: string, datasetPath: string, name: string, ds: H5Dataset): ConstantArray {
+  checkFilters(h5, file, datasetPath);
+  const dtype = dtypeOfMetadata(ds.metadata);
+  if (!dtype) throw new DetcalError('BAD_INPUT', `${file}: dataset ${datasetPath} holds ${describeDtype(ds.metadata)} values, which detcal constants never use (u1, u2, u4, u8, i2, i4, f4, f8); convert it first`);
+  const shape = ds.shape ?? [];
+  const data = withHdf5Errors(`${file}: reading ${datasetPath} failed`, 'the file may be damaged; check it with `detcal inspect`', () => asNumeric(ds.value, datasetPath));
+  const dimsAttr = getAttribute(ds, 'dims');
+  const dims = Array.isArray(dimsAttr) && dimsAttr.length === shape.length ? dimsAttr.map(String) : shape.map((_, i) => `axis${i}`);
+  const unit = getAttribute(ds, 'unit');
+  return { name, dtype, shape, dims, unit: unit === undefined ? '' : String(unit), data: data as ConstantArray['data'] };
+}
+
+/** Writes an HDF5 file through `<file>.tmp` and renames it into place only when `fill` succeeded. */
+export async function writeAtomically(file: string, fill: (h5: H5File) => void): Promise<WrittenFile> {
+  await loadHdf5();
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = tmpPathFor(file);
+  try {
+    const h5 = withHdf5Errors(`${tmp}: cannot create`, 'check that the folder exists and is writable', () => new h5wasm.File(path.resolve(tmp), 'w'));
+    try {
+      withHdf5Errors(`${tmp}: writing failed`, 'check free disk space', () => fill(h5));
+    } finally {
+      h5.close();
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    removeQuietly([tmp]);
+    throw err;
+  }
+  return { file, bytes: fs.statSync(file).size };
+}
