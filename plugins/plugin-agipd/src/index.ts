@@ -1,0 +1,13 @@
+/** @detcal/plugin-agipd: the AGIPD 1M detector plugin (default export: its DetectorModule). */
+import type { DetectorModule } from '@detcal/core';
+import { agipdPlugin } from './plugin.js';
+
+export { agipdPlugin, AGIPD_SIMULATION_KINDS } from './plugin.js';
+export { agipdGeometry } from './geometry.js';
+export { agipdLayout } from './layout.js';
+export { agipdConstantTypes } from './constant-types.js';
+export { simulateAgipdDark, thresholdsFromDigital } from './simulate-dark.js';
+export { AGIPD_ADC_MAX_ADU, AGIPD_ANALOG_STAGES, AGIPD_DARK_RUNS, AGIPD_DIGITAL_STAGES, AGIPD_SIM_CONDITIONS } from './dark-model.js';
+
+/** The plugin module detcal loads: getPlugin() returns the AGIPD plugin. */
+export default { getPlugin() { return agipdPlugin; } } satisfies DetectorModule;

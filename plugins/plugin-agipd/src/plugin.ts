@@ -1,0 +1,27 @@
+/** The AGIPD 1M detector plugin: geometry, EuXFEL raw layout, dark constants and the dark simulator. */
+import type { DetectorPlugin, SimulateOptions, Simulation } from '@detcal/core';
+import { agipdConstantTypes } from './constant-types.js';
+import { agipdGeometry } from './geometry.js';
+import { agipdLayout } from './layout.js';
+import { simulateAgipdDark } from './simulate-dark.js';
+import { checkSimulateOptions } from '@detcal/simulator';
+
+/** Simulation kinds the AGIPD plugin supports. */
+export const AGIPD_SIMULATION_KINDS: readonly string[] = ['dark'];
+
+/** The AGIPD 1M plugin. Default dark simulation: 32 cells x 32 trains = 1024 frames, 268 MB of raw values per run. */
+export const agipdPlugin: DetectorPlugin = {
+  id: 'agipd',
+  displayName: 'AGIPD 1M',
+  geometry: agipdGeometry,
+  layout: agipdLayout,
+  constantTypes: agipdConstantTypes,
+  simulationKinds: AGIPD_SIMULATION_KINDS,
+  simulationDefaults: { cells: 32, trains: 32 },
+  steps: {
+    simulate(options: SimulateOptions): Simulation {
+      checkSimulateOptions('agipd', options, AGIPD_SIMULATION_KINDS, agipdGeometry);
+      return simulateAgipdDark(options);
+    },
+  },
+};

@@ -1,0 +1,13 @@
+/** @detcal/plugin-epix100: the ePix100 detector plugin (default export: its DetectorModule). */
+import type { DetectorModule } from '@detcal/core';
+import { epix100Plugin } from './plugin.js';
+
+export { epix100Plugin, EPIX100_SIMULATION_KINDS } from './plugin.js';
+export { epix100Geometry, EPIX100_LCLS_ROWS } from './geometry.js';
+export { epix100Layout } from './layout.js';
+export { epix100ConstantTypes } from './constant-types.js';
+export { simulateEpix100Dark } from './simulate-dark.js';
+export { EPIX100_ADC_MAX_ADU, EPIX100_COMMON_MODE_RMS_ADU, EPIX100_SIM_CONDITIONS, EPIX100_STAGE } from './dark-model.js';
+
+/** The plugin module detcal loads: getPlugin() returns the ePix100 plugin. */
+export default { getPlugin() { return epix100Plugin; } } satisfies DetectorModule;

@@ -1,0 +1,27 @@
+/** The ePix100 detector plugin: geometry, EuXFEL raw layout, dark constants (EuXFEL and LCLS names) and the dark simulator. */
+import type { DetectorPlugin, SimulateOptions, Simulation } from '@detcal/core';
+import { epix100ConstantTypes } from './constant-types.js';
+import { epix100Geometry } from './geometry.js';
+import { epix100Layout } from './layout.js';
+import { simulateEpix100Dark } from './simulate-dark.js';
+import { checkSimulateOptions } from '@detcal/simulator';
+
+/** Simulation kinds the ePix100 plugin supports. */
+export const EPIX100_SIMULATION_KINDS: readonly string[] = ['dark'];
+
+/** The ePix100 plugin. Default dark simulation: 500 trains (frames), 544 MB of raw values. */
+export const epix100Plugin: DetectorPlugin = {
+  id: 'epix100',
+  displayName: 'ePix100',
+  geometry: epix100Geometry,
+  layout: epix100Layout,
+  constantTypes: epix100ConstantTypes,
+  simulationKinds: EPIX100_SIMULATION_KINDS,
+  simulationDefaults: { cells: 1, trains: 500 },
+  steps: {
+    simulate(options: SimulateOptions): Simulation {
+      checkSimulateOptions('epix100', options, EPIX100_SIMULATION_KINDS, epix100Geometry);
+      return simulateEpix100Dark(options);
+    },
+  },
+};
