@@ -7,8 +7,13 @@ export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(repoRoot, 'apps/cli/bin/run.js');
 
 /** Result of one CLI run. */
-export interface CliResult { status: number; stdout: string; stderr: string; // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed CLI JSON is checked field by field in tests
-  json: () => any }
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed CLI JSON is checked field by field in tests
+  json: () => any;
+}
 
 /** Runs `detcal ...args` with a clean debug environment. */
 export function detcal(args: string[], env: Record<string, string> = {}): CliResult {
