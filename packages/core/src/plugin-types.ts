@@ -213,10 +213,65 @@ export interface Simulation {
   truth: ConstantSet;
 }
 
+/** Frames of one run as a step reads them: bounded memory, readable more than once. */
+export interface FrameStream {
+  /** Where the frames come from (run folder or file), for messages. */
+  label: string;
+  /** Run number, when the source names one. */
+  run?: number;
+  /** Frames the stream yields in total. */
+  nFrames: number;
+  /** Rows of each frame. */
+  rows: number;
+  /** Columns of each frame. */
+  cols: number;
+  /** Memory cells per train (1 where the detector has none). */
+  cellsPerTrain?: number;
+  /** Blocks carry per-pixel gain values. */
+  hasGain: boolean;
+  /** Yields the frames in blocks; every call starts again at the first frame (multi-pass algorithms). */
+  blocks(): AsyncIterable<FrameBlock>;
+}
+
+/** A numeric algorithm parameter: a number, a [lo, hi] range, or a list per gain stage. */
+export type ParameterValue = number | string | boolean | number[] | number[][];
+
+/** One tunable parameter of a step, shown by --help and settable with --param name=value. */
+export interface ParameterSpec {
+  /** Name as typed on the command line (snake_case, as the facility tools name it). */
+  name: string;
+  /** Default value. */
+  defaultValue: ParameterValue;
+  /** One-line meaning, with its unit. */
+  description: string;
+}
+
+/** What a dark characterization gets: the runs (one per gain stage where the detector has stages) and settings. */
+export interface DarkRequest {
+  /** Dark runs in gain-stage order (AGIPD high/medium/low, Jungfrau G0/G1/G2); one run for single-gain detectors. */
+  runs: FrameStream[];
+  /** Module index. */
+  module: number;
+  /** Detector / module identifier written into the metadata. */
+  detectorId: string;
+  /** Algorithm family: 'euxfel' (default) or another the plugin lists in darkMethods. */
+  method: string;
+  /** Parameter values; missing names take the ParameterSpec defaults. */
+  parameters: Record<string, ParameterValue>;
+  /** Compute backend (a @detcal/kernels ComputeBackend); typed loosely so core stays dependency free. */
+  backend: unknown;
+  /** Operating conditions to record with the constants. */
+  conditions: Conditions;
+  /** Called after each block with the frames and raw bytes processed. */
+  progress?(frames: number, bytes: number, phase: string): void;
+}
+
 /** The steps a detector plugin implements. Optional steps are added as issues land. */
 export interface DetectorSteps {
   /** Builds a simulated measurement with known truth. */
   simulate(options: SimulateOptions): Simulation;
+  /** Turns dark runs into constants (offset, noise, bad pixels, thresholds ...). */
+  dark?(request: DarkRequest): Promise<ConstantSet>;
 }
 
 /** A detector described to detcal: geometry, raw layout, constants it produces, steps. */
@@ -237,6 +292,10 @@ export interface DetectorPlugin {
   simulationDefaults: { cells: number; trains: number };
   /** Implemented steps. */
   steps: DetectorSteps;
+  /** Dark methods the plugin implements (first = default), e.g. ['euxfel', 'psana']. */
+  darkMethods?: readonly string[];
+  /** Tunable parameters of the dark step per method, with defaults. */
+  darkParameters?: Readonly<Record<string, readonly ParameterSpec[]>>;
 }
 
 /** What a plugin package exports as default: a factory of its DetectorPlugin. */

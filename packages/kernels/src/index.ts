@@ -1,0 +1,18 @@
+/**
+ * @detcal/kernels: compute kernels behind one ComputeBackend interface (CPU typed arrays, gpu.js),
+ * robust statistics, common-mode correction and bad-pixel rules.
+ */
+export * from './compute-backend.js';
+export * from './dark-accumulator.js';
+export * from './cpu-dark.js';
+export * from './cpu-backend.js';
+export * from './gpu-backend.js';
+export * from './select-backend.js';
+export * from './bench.js';
+export * from './quickselect.js';
+export * from './robust-stats.js';
+export * from './frame-stack-stats.js';
+export * from './common-mode.js';
+export * from './sigma-rule.js';
+export * from './good-range-rule.js';
+export * from './tolerance.js';

@@ -1,0 +1,149 @@
+/**
+ * The European XFEL n-sigma bad-pixel rule (dark notebooks: thresholds_offset_sigma /
+ * thresholds_offset_hard, thresholds_noise_sigma / thresholds_noise_hard; ePix100 per ASIC):
+ * per statistics group (per memory cell, per ASIC) take the median and the std (np.nanmedian /
+ * np.nanstd, ddof 0) of the finite values, then flag
+ *   v < median - nSigma * std  or  v > median + nSigma * std   -> outOfRange bit (boundary values stay good),
+ *   v < hard[0]  or  v > hard[1]                                -> hard bit (default: outOfRange; boundaries good),
+ *   v not finite (NaN, +-Infinity)                              -> nan bit (e.g. OFFSET_NOISE_EVAL_ERROR).
+ * Bits are OR-ed into an existing Uint32Array of flags, so several rules add to one map.
+ */
+import { DetcalError, ensure } from '@detcal/core';
+import type { FloatArray } from './compute-backend.js';
+import { medianInPlace } from './quickselect.js';
+
+/** Statistics groups and limits of the n-sigma rule. */
+export interface SigmaRuleOptions {
+  /** Width of the band around the median, in standard deviations (exclusive: |v - median| must exceed it to flag). */
+  nSigma: number;
+  /** Absolute limits [lo, hi] in the unit of the values; outside (strictly) is flagged. */
+  hard?: readonly [number, number];
+  /** Values per statistics block (e.g. nPixels: statistics per memory cell); default all values in one block. */
+  blockSize?: number;
+  /** Split each block (a rows x cols image) into tiles with their own statistics (ePix100: 4 ASICs of 352 x 384). */
+  tiles?: { rows: number; cols: number; tileRows: number; tileCols: number };
+  /** Work buffer of at least the largest group's size, overwritten. */
+  scratch?: Float64Array;
+}
+
+/** Flag bits the n-sigma rule sets (e.g. BadPixel.OFFSET_OUT_OF_THRESHOLD, BadPixel.OFFSET_NOISE_EVAL_ERROR). */
+export interface SigmaRuleBits {
+  /** Bit for values outside median +- nSigma * std. */
+  outOfRange: number;
+  /** Bit for values outside the hard limits (default: outOfRange). */
+  hard?: number;
+  /** Bit for non-finite values (default: none). */
+  nan?: number;
+}
+
+/** What the n-sigma rule found, per statistics group (block-major, tiles row-major inside a block). */
+export interface SigmaRuleResult {
+  /** Median of the finite values per group. */
+  median: Float64Array;
+  /** Standard deviation (ddof 0) of the finite values per group. */
+  std: Float64Array;
+  /** Values flagged by the sigma band. */
+  outOfRange: number;
+  /** Values flagged by the hard limits. */
+  outOfHard: number;
+  /** Non-finite values. */
+  nonFinite: number;
+}
+
+/** A strided rectangle of the values array: nRows runs of nCols values, runs `stride` apart. */
+interface Region {
+  start: number;
+  nRows: number;
+  nCols: number;
+  stride: number;
+}
+
+function gatherFinite(values: FloatArray, g: Region, scratch: Float64Array): number {
+  let n = 0;
+  for (let r = 0; r < g.nRows; r++) {
+    for (let k = g.start + r * g.stride, end = k + g.nCols; k < end; k++) {
+      const v = values[k];
+      if (v - v === 0) scratch[n++] = v; // finite
+    }
+  }
+  return n;
+}
+
+/**
+ * Applies the EuXFEL n-sigma rule, OR-ing bits into `flags`.
+ * @param values - per-pixel values (offset or noise, ADU), blocks of blockSize; unchanged
+ * @param flags - bad-pixel flags, same length as values; bits are OR-ed in
+ * @param opts - nSigma, hard limits, statistics blocks / tiles
+ * @param bits - which bits to set
+ * @returns per-group median and std and the number of flagged values per reason
+ */
+export function sigmaRule(values: FloatArray, flags: Uint32Array, opts: SigmaRuleOptions, bits: SigmaRuleBits): SigmaRuleResult {
+  if (flags.length !== values.length) throw new DetcalError('SHAPE_MISMATCH', `sigmaRule: flags has ${flags.length} values, values ${values.length}`);
+  ensure(opts.nSigma >= 0, `sigmaRule: nSigma must be >= 0, got ${opts.nSigma}`);
+  const blockSize = opts.blockSize ?? values.length;
+  ensure(Number.isInteger(blockSize) && blockSize > 0 && values.length % blockSize === 0, `sigmaRule: blockSize ${blockSize} does not divide ${values.length} values`, 'SHAPE_MISMATCH');
+  const regions: Region[] = [];
+  const nBlocks = values.length / blockSize;
+  const t = opts.tiles;
+  if (t) {
+    ensure(
+      t.rows * t.cols === blockSize && t.rows % t.tileRows === 0 && t.cols % t.tileCols === 0,
+      `sigmaRule: tiles of ${t.tileRows} x ${t.tileCols} do not tile a ${t.rows} x ${t.cols} block of ${blockSize} values`,
+      'SHAPE_MISMATCH',
+    );
+    for (let b = 0; b < nBlocks; b++) {
+      for (let tr = 0; tr < t.rows; tr += t.tileRows) {
+        for (let tc = 0; tc < t.cols; tc += t.tileCols) {
+          regions.push({ start: b * blockSize + tr * t.cols + tc, nRows: t.tileRows, nCols: t.tileCols, stride: t.cols });
+        }
+      }
+    }
+  } else {
+    for (let b = 0; b < nBlocks; b++) regions.push({ start: b * blockSize, nRows: 1, nCols: blockSize, stride: blockSize });
+  }
+  const groupSize = regions.length ? regions[0].nRows * regions[0].nCols : 0;
+  const scratch = opts.scratch && opts.scratch.length >= groupSize ? opts.scratch : new Float64Array(groupSize);
+  const median = new Float64Array(regions.length);
+  const std = new Float64Array(regions.length);
+  const hardLo = opts.hard ? opts.hard[0] : -Infinity;
+  const hardHi = opts.hard ? opts.hard[1] : Infinity;
+  const outBit = bits.outOfRange >>> 0;
+  const hardBit = (bits.hard ?? bits.outOfRange) >>> 0;
+  const nanBit = (bits.nan ?? 0) >>> 0;
+  let outOfRange = 0, outOfHard = 0, nonFinite = 0;
+  regions.forEach((g, gi) => {
+    const n = gatherFinite(values, g, scratch);
+    let med = NaN, sd = NaN;
+    if (n > 0) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += scratch[i];
+      const mean = s / n;
+      let q = 0;
+      for (let i = 0; i < n; i++) q += (scratch[i] - mean) * (scratch[i] - mean);
+      sd = Math.sqrt(q / n);
+      med = medianInPlace(scratch, 0, n);
+    }
+    median[gi] = med;
+    std[gi] = sd;
+    const lo = med - opts.nSigma * sd, hi = med + opts.nSigma * sd;
+    for (let r = 0; r < g.nRows; r++) {
+      for (let k = g.start + r * g.stride, end = k + g.nCols; k < end; k++) {
+        const v = values[k];
+        if (v - v !== 0) {
+          nonFinite++;
+          flags[k] |= nanBit;
+          continue;
+        }
+        if (v < lo || v > hi) {
+          outOfRange++;
+          flags[k] |= outBit;
+        }
+        if (v < hardLo || v > hardHi) {
+          outOfHard++;
+          flags[k] |= hardBit;
+        }
+      }
+    }
+  });
+  return { median, std, outOfRange, outOfHard, nonFinite };
+}
