@@ -1,6 +1,6 @@
 /** Building and reshaping ConstantSets: typed-array allocation by dtype, dims checks, axis transposition. */
 import { DetcalError } from './errors.js';
-import type { ConstantArray, ConstantMetadata, ConstantSet, DType, NumericArray } from './plugin-types.js';
+import type { Conditions, ConstantArray, ConstantMetadata, ConstantSet, DType, NumericArray } from './plugin-types.js';
 
 /** Version of the detcal toolkit written into every constants file. */
 export const DETCAL_VERSION = '0.1.0';
@@ -85,4 +85,23 @@ export function transpose(c: ConstantArray, order: readonly number[]): ConstantA
 /** Reverses the axis order: detcal's [gain][cell][row][col] -> the EuXFEL (col, row, cell, gain) order. */
 export function toEuxfelOrder(c: ConstantArray): ConstantArray {
   return transpose(c, c.shape.map((_, i) => c.shape.length - 1 - i));
+}
+
+/** Metadata of constants derived from a dark request (runs, conditions, parameters, now, tool version). */
+export function darkMetadata(
+  request: { runs: ReadonlyArray<{ label: string; run?: number }>; module: number; detectorId: string; conditions: Conditions; method: string },
+  detectorType: string,
+  parameters: Record<string, unknown>,
+  extraConditions: Conditions = {},
+): ConstantMetadata {
+  return {
+    detectorType,
+    detectorId: request.detectorId,
+    module: request.module,
+    conditions: { ...request.conditions, ...extraConditions },
+    sourceRuns: request.runs.map((r) => (r.run !== undefined ? String(r.run) : r.label)),
+    createdAt: new Date().toISOString(),
+    toolVersion: DETCAL_VERSION,
+    parameters: { method: request.method, ...parameters },
+  };
 }

@@ -5,3 +5,4 @@ export * from './registry.js';
 export * from './validate-plugin.js';
 export * from './constant-set.js';
 export * from './random.js';
+export * from './parameters.js';

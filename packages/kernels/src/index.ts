@@ -16,3 +16,6 @@ export * from './common-mode.js';
 export * from './sigma-rule.js';
 export * from './good-range-rule.js';
 export * from './tolerance.js';
+export * from './dark-run.js';
+export * from './dark-bad-pixels.js';
+export * from './dark-gain-stages.js';

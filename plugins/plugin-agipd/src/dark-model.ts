@@ -8,11 +8,15 @@ import type { StageModel } from '@detcal/simulator';
 /** Largest raw value of the 14-bit ADC. */
 export const AGIPD_ADC_MAX_ADU = 16383;
 
-/** Analog value per gain stage (high, medium, low): offset level, ASIC / pixel / cell spreads, noise. */
+/**
+ * Analog value per gain stage (high, medium, low): offset level, ASIC / pixel / cell spreads, noise.
+ * Levels sit inside the EuXFEL dark notebook's hard ranges (offset HG [3000, 7000], MG/LG [6000, 10000],
+ * noise [4, 20] ADU), as real modules do.
+ */
 export const AGIPD_ANALOG_STAGES: readonly StageModel[] = [
-  { offsetAdu: 5200, asicSpreadAdu: 150, pixelSpreadAdu: 60, cellSpreadAdu: 15, noiseAdu: 9, noiseRelativeSpread: 0.1 },
-  { offsetAdu: 5600, asicSpreadAdu: 150, pixelSpreadAdu: 60, cellSpreadAdu: 15, noiseAdu: 5, noiseRelativeSpread: 0.1 },
-  { offsetAdu: 5400, asicSpreadAdu: 150, pixelSpreadAdu: 60, cellSpreadAdu: 15, noiseAdu: 3.5, noiseRelativeSpread: 0.1 },
+  { offsetAdu: 5200, asicSpreadAdu: 150, pixelSpreadAdu: 60, cellSpreadAdu: 15, noiseAdu: 10, noiseRelativeSpread: 0.1 },
+  { offsetAdu: 7600, asicSpreadAdu: 150, pixelSpreadAdu: 60, cellSpreadAdu: 15, noiseAdu: 8, noiseRelativeSpread: 0.1 },
+  { offsetAdu: 7900, asicSpreadAdu: 150, pixelSpreadAdu: 60, cellSpreadAdu: 15, noiseAdu: 7, noiseRelativeSpread: 0.1 },
 ];
 
 /** Digital (gain) value per gain stage: HG ~4500, MG ~5500, LG ~6500 with small spreads and digital noise. */

@@ -4,6 +4,8 @@ import { agipdConstantTypes } from './constant-types.js';
 import { agipdGeometry } from './geometry.js';
 import { agipdLayout } from './layout.js';
 import { simulateAgipdDark } from './simulate-dark.js';
+import { agipdDark } from './dark.js';
+import { AGIPD_DARK_PARAMETERS } from './dark-parameters.js';
 import { checkSimulateOptions } from '@detcal/simulator';
 
 /** Simulation kinds the AGIPD plugin supports. */
@@ -23,5 +25,8 @@ export const agipdPlugin: DetectorPlugin = {
       checkSimulateOptions('agipd', options, AGIPD_SIMULATION_KINDS, agipdGeometry);
       return simulateAgipdDark(options);
     },
+    dark: agipdDark,
   },
+  darkMethods: ['euxfel'],
+  darkParameters: { euxfel: AGIPD_DARK_PARAMETERS },
 };

@@ -1,0 +1,82 @@
+import { Args, Flags } from '@oclif/core';
+import type { Conditions } from '@detcal/core';
+import { BaseCommand } from '../base-command.js';
+import { formatBytes } from '../lib/format-table.js';
+import { parseKeyValues } from '../lib/parse-key-values.js';
+import { createProgress } from '../lib/progress.js';
+import { runDark, type DarkReport } from '../lib/run-dark.js';
+import { formatSummary } from '../lib/summarize-constants.js';
+
+export default class Dark extends BaseCommand {
+  static override summary = 'Characterize dark runs: offset, noise, bad pixels (and gain thresholds for AGIPD) per gain, cell and pixel.';
+  static override description = `Streams the runs (bounded memory whatever their length) and writes one constants file with one dataset
+per constant, laid out [gain][cell][row][col] with dims and unit attributes (--layout euxfel: (col, row, cell, gain)).
+AGIPD and Jungfrau take one run per gain stage, in gain order (AGIPD high medium low; Jungfrau dynamic/G0,
+forceswitchg1, forceswitchg2); the order is checked against the data. Bad-pixel limits default to the
+European XFEL dark notebooks' values; change any with --param NAME=VALUE (see the list with --help-params).`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> agipd sim/agipd/r0001 sim/agipd/r0002 sim/agipd/r0003 --out agipd-dark.h5',
+    '<%= config.bin %> <%= command.id %> jungfrau jf/r0001 jf/r0002 jf/r0003 --out jf-dark.h5 --layout euxfel',
+    '<%= config.bin %> <%= command.id %> epix100 epix/r0001 --out epix-dark.h5 --param thresholds_noise_sigma=4 --json',
+    '<%= config.bin %> <%= command.id %> agipd --help-params',
+  ];
+
+  static override args = {
+    detector: Args.string({ description: 'detector id (see `detcal detectors`)', required: true }),
+    runs: Args.string({ description: 'dark run folders or files, in gain-stage order' }),
+  };
+
+  static override strict = false;
+
+  static override flags = {
+    out: Flags.string({ char: 'o', summary: 'Output constants file (.h5).' }),
+    module: Flags.integer({ summary: 'Module index.', default: 0, min: 0 }),
+    method: Flags.string({ summary: 'Algorithm family (euxfel; psana for single-gain detectors).' }),
+    param: Flags.string({ char: 'p', summary: 'Algorithm parameter NAME=VALUE (repeatable), e.g. thresholds_noise_sigma=4.', multiple: true }),
+    condition: Flags.string({ summary: 'Operating condition NAME=VALUE to record (repeatable), e.g. bias_voltage=300.', multiple: true }),
+    layout: Flags.string({ summary: 'Axis order of the output file.', options: ['detcal', 'euxfel'], default: 'detcal' }),
+    backend: Flags.string({ summary: 'Compute backend: auto times both and picks the faster.', options: ['auto', 'cpu', 'gpu'], default: 'cpu' }),
+    'detector-id': Flags.string({ summary: 'Detector / module identifier for the metadata (default <ID>-M<module>).' }),
+    dataset: Flags.string({ summary: 'Read frames from this dataset of any HDF5 file instead of the raw layout.' }),
+    'first-frame': Flags.integer({ summary: 'First frame of each run to use.', min: 0 }),
+    'last-frame': Flags.integer({ summary: 'End of the frame range (exclusive).', min: 1 }),
+    'help-params': Flags.boolean({ summary: 'List the parameters of the dark step and their defaults, then exit.' }),
+  };
+
+  async run(): Promise<DarkReport | { parameters: unknown }> {
+    const { args, argv, flags } = await this.parse(Dark);
+    const plugin = await this.detector(args.detector, flags.plugin);
+    if (flags['help-params']) {
+      const params = plugin.darkParameters ?? {};
+      for (const [method, specs] of Object.entries(params)) {
+        this.say(`${plugin.id} dark --method ${method}:`);
+        for (const s of specs) this.say(`  ${s.name.padEnd(30)} ${JSON.stringify(s.defaultValue).padEnd(14)} ${s.description}`);
+      }
+      return { parameters: params };
+    }
+    const runs = (argv as string[]).slice(1);
+    if (runs.length === 0) this.error('give at least one dark run: detcal dark <detector> <run>... --out FILE.h5', { exit: 2 });
+    if (!flags.out) this.error('--out FILE.h5 is required: where to write the constants', { exit: 2 });
+    const { set, report } = await runDark(
+      plugin,
+      {
+        runs,
+        out: flags.out,
+        layout: flags.layout as 'detcal' | 'euxfel',
+        method: flags.method,
+        parameters: parseKeyValues(flags.param),
+        backend: flags.backend as 'auto' | 'cpu' | 'gpu',
+        detectorId: flags['detector-id'],
+        conditions: parseKeyValues(flags.condition) as Conditions,
+        selection: { module: flags.module, dataset: flags.dataset, firstFrame: flags['first-frame'], lastFrame: flags['last-frame'] },
+      },
+      createProgress(!this.jsonEnabled()),
+    );
+    this.say(`${plugin.displayName} dark (${report.method}), module ${report.module}: ${report.runs.map((r) => `${r.input} (${r.frames} frames, ${r.cells} cells)`).join(', ')}`);
+    this.say(formatSummary(report.summary, plugin.geometry.gainStageNames));
+    this.say('');
+    this.say(`wrote ${report.out} (${formatBytes(report.bytesWritten)}, ${Object.keys(set.constants).join(', ')})`);
+    this.say(`${report.seconds.toFixed(1)} s, ${report.mbPerSecond.toFixed(0)} MB/s of raw data, ${report.framesPerSecond.toFixed(0)} frames/s, peak RSS ${report.peakRssMb.toFixed(0)} MB, backend ${report.backend.choice}`);
+    return report;
+  }
+}

@@ -1,0 +1,122 @@
+/** Printed / JSON summary of a ConstantSet: per constant and gain stage the median and spread, per bad-pixel bit the count. */
+import { BadPixel, countFlags, sizeOf, type ConstantArray, type ConstantSet } from '@detcal/core';
+import { nanMedian } from '@detcal/kernels';
+import { formatTable } from './format-table.js';
+
+/** Statistics of one slice (one gain stage, or the whole constant). */
+export interface SliceSummary {
+  /** Constant name. */
+  name: string;
+  /** Gain stage index, or null when the constant has no gain axis. */
+  gain: number | null;
+  /** Unit of the values. */
+  unit: string;
+  /** Median of the finite values. */
+  median: number;
+  /** Standard deviation of the finite values. */
+  std: number;
+  /** 1st and 99th percentile of the finite values. */
+  p1: number;
+  p99: number;
+  /** Non-finite values. */
+  nonFinite: number;
+  /** Values in the slice. */
+  values: number;
+}
+
+/** Bad-pixel bit counts of one slice. */
+export interface FlagSummary {
+  /** Constant name. */
+  name: string;
+  /** Gain stage index, or null. */
+  gain: number | null;
+  /** Values in the slice. */
+  values: number;
+  /** Values with any bit set. */
+  bad: number;
+  /** Per bit that occurs: name, count, percent. */
+  bits: Array<{ name: string; value: number; count: number; percent: number }>;
+}
+
+/** Summary of a whole ConstantSet. */
+export interface ConstantSetSummary {
+  /** Statistics of the numeric constants. */
+  values: SliceSummary[];
+  /** Bit counts of the flag constants. */
+  flags: FlagSummary[];
+}
+
+function slices(c: ConstantArray): Array<{ gain: number | null; data: ArrayLike<number> }> {
+  const gainAxis = c.dims[0] === 'gain' || c.dims[0] === 'threshold' ? 0 : -1;
+  const data = c.data as unknown as ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> };
+  if (gainAxis < 0 || c.shape[0] === 1) return [{ gain: gainAxis < 0 ? null : 0, data }];
+  const n = sizeOf(c.shape.slice(1));
+  return Array.from({ length: c.shape[0] }, (_, g) => ({ gain: g, data: data.subarray(g * n, (g + 1) * n) }));
+}
+
+function isFlagConstant(c: ConstantArray): boolean {
+  return /^BadPixels|status|mask/i.test(c.name) && (c.dtype === 'u4' || c.dtype === 'u8' || c.dtype === 'u1');
+}
+
+function percentile(sorted: Float64Array, q: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] : NaN;
+}
+
+/** Summarises every constant of a set. */
+export function summarizeConstants(set: ConstantSet): ConstantSetSummary {
+  const out: ConstantSetSummary = { values: [], flags: [] };
+  for (const c of Object.values(set.constants)) {
+    if (c.data instanceof BigUint64Array) {
+      const asNum = Float64Array.from(c.data, (v) => Number(v));
+      for (const s of slices({ ...c, data: asNum })) out.flags.push(flagSummary(c.name, s.gain, s.data));
+      continue;
+    }
+    for (const s of slices(c)) {
+      if (isFlagConstant(c)) {
+        out.flags.push(flagSummary(c.name, s.gain, s.data));
+        continue;
+      }
+      const finite = new Float64Array(s.data.length);
+      let k = 0, sum = 0, sum2 = 0;
+      for (let i = 0; i < s.data.length; i++) {
+        const v = s.data[i];
+        if (Number.isFinite(v)) { finite[k++] = v; sum += v; sum2 += v * v; }
+      }
+      const vals = finite.subarray(0, k);
+      const mean = sum / k;
+      const med = nanMedian(vals);
+      vals.sort();
+      out.values.push({ name: c.name, gain: s.gain, unit: c.unit, median: med, std: Math.sqrt(Math.max(0, sum2 / k - mean * mean)), p1: percentile(vals, 0.01), p99: percentile(vals, 0.99), nonFinite: s.data.length - k, values: s.data.length });
+    }
+  }
+  return out;
+}
+
+function flagSummary(name: string, gain: number | null, data: ArrayLike<number>): FlagSummary {
+  let bad = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0) bad++;
+  const bits = countFlags(BadPixel, data)
+    .filter((b) => b.count > 0)
+    .map((b) => ({ name: b.name, value: b.value, count: b.count, percent: (100 * b.count) / data.length }));
+  return { name, gain, values: data.length, bad, bits };
+}
+
+const fmt = (v: number): string => (Number.isFinite(v) ? (Math.abs(v) >= 1000 ? v.toFixed(0) : v.toPrecision(4)) : String(v));
+
+/** Human text of a summary; gain stages named by the detector. */
+export function formatSummary(s: ConstantSetSummary, gainNames: readonly string[]): string {
+  const g = (i: number | null): string => (i === null ? '-' : (gainNames[i] ?? String(i)));
+  const lines: string[] = [];
+  lines.push(
+    formatTable(
+      ['constant', 'gain', 'median', 'std', 'p1 .. p99', 'unit', 'NaN'],
+      s.values.map((v) => [v.name, v.name === 'ThresholdsDark' ? ['HG/MG', 'MG/LG'][v.gain ?? 0] : g(v.gain), fmt(v.median), fmt(v.std), `${fmt(v.p1)} .. ${fmt(v.p99)}`, v.unit, v.nonFinite]),
+    ),
+  );
+  for (const f of s.flags) {
+    lines.push('');
+    lines.push(`${f.name}${f.gain === null ? '' : ` (${g(f.gain)} gain)`}: ${f.bad} of ${f.values} values flagged (${((100 * f.bad) / f.values).toFixed(3)}%)`);
+    for (const b of f.bits) lines.push(`  ${b.name.padEnd(26)} ${String(b.count).padStart(9)}  ${b.percent.toFixed(3)}%`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,136 @@
+/**
+ * Dark characterization of an adaptive-gain detector (AGIPD, Jungfrau): one dark run per gain
+ * stage, streamed once each, giving Offset and Noise per (stage, cell, pixel), the digital
+ * (gain-value) statistics where asked, and BadPixelsDark by the EuXFEL rules. The order and number
+ * of runs are checked against the data before the long passes start.
+ */
+import { BadPixel, DetcalError, type DarkRequest, type FrameStream } from '@detcal/core';
+import type { ComputeBackend } from './compute-backend.js';
+import { darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
+import { darkPass, type DarkPassResult } from './dark-run.js';
+import { median } from './robust-stats.js';
+
+/** How a detector's gain-stage runs are characterized. */
+export interface GainStageDarkSpec {
+  /** Detector name for messages ('AGIPD'). */
+  detector: string;
+  /** Names of the runs in the required order (['high', 'medium', 'low']). */
+  stageNames: readonly string[];
+  /** Frame shape the detector's module has. */
+  rows: number;
+  /** Frame shape the detector's module has. */
+  cols: number;
+  /** Gain value(s) a stage's run must carry to be averaged (Jungfrau 0 / 1 / 3); others are rejected and counted. */
+  acceptGain?(stage: number): number | readonly number[];
+  /** Accumulate the per-pixel gain values too (AGIPD digital values). */
+  digital: boolean;
+  /** Bad-pixel limits of a stage. */
+  limits(stage: number): DarkBadPixelLimits;
+}
+
+/** Per-stage results of a gain-stage dark characterization. */
+export interface GainStageDark {
+  /** Memory cells. */
+  nCells: number;
+  /** Pixels per frame. */
+  nPixels: number;
+  /** One pass result per stage, in stage order. */
+  stages: DarkPassResult[];
+  /** Offset per (stage, cell, pixel), ADU. */
+  offsetAdu: Float32Array;
+  /** Noise per (stage, cell, pixel), ADU. */
+  noiseAdu: Float32Array;
+  /** BadPixelsDark per (stage, cell, pixel). */
+  badPixels: Uint32Array;
+  /** Pixels flagged per stage and reason. */
+  flagged: DarkBadPixelCounts[];
+  /** Median gain value of the first block of each run, as given (order check). */
+  gainSignatures: number[];
+}
+
+/** Median of the gain values of a run's first block: its gain stage signature. */
+export async function gainSignature(stream: FrameStream): Promise<number> {
+  for await (const block of stream.blocks()) {
+    if (!block.gain) break;
+    const n = Math.min(block.gain.length, 1 << 20);
+    const step = Math.max(1, Math.floor(block.gain.length / n));
+    const sample = new Float64Array(Math.ceil(block.gain.length / step));
+    for (let i = 0, k = 0; i < block.gain.length; i += step) sample[k++] = block.gain[i];
+    return median(sample);
+  }
+  throw new DetcalError('BAD_INPUT', `${stream.label}: no gain values in the first frames; a gain-stage dark run needs them`);
+}
+
+/** Checks run count, cell counts and frame shape; returns the cell count. */
+export function checkStageRuns(runs: readonly FrameStream[], spec: GainStageDarkSpec): number {
+  const names = spec.stageNames.join(', ');
+  if (runs.length !== spec.stageNames.length) {
+    throw new DetcalError('BAD_INPUT', `${spec.detector} dark needs ${spec.stageNames.length} runs (${names}), got ${runs.length}: give one dark run per gain stage in that order`);
+  }
+  for (const r of runs) {
+    if (r.rows !== spec.rows || r.cols !== spec.cols) {
+      throw new DetcalError('SHAPE_MISMATCH', `${r.label}: frames are ${r.rows}x${r.cols}, a ${spec.detector} module is ${spec.rows}x${spec.cols}; check --detector and --module`);
+    }
+  }
+  const cells = runs.map((r) => r.cellsPerTrain ?? 1);
+  if (new Set(cells).size > 1) {
+    throw new DetcalError('BAD_INPUT', `${spec.detector} dark runs have different memory-cell counts (${runs.map((r, i) => `${r.label}: ${cells[i]}`).join(', ')}): take all gain stages with the same number of cells`);
+  }
+  return cells[0];
+}
+
+/** Fails when the runs' gain signatures say they were given in another order than the stages require. */
+export function checkStageOrder(runs: readonly FrameStream[], signatures: readonly number[], spec: GainStageDarkSpec): void {
+  const expected = spec.acceptGain ? spec.stageNames.map((_, s) => [spec.acceptGain!(s)].flat()[0]) : undefined;
+  const increasing = signatures.every((v, i) => i === 0 || v > signatures[i - 1]);
+  const matches = expected ? signatures.every((v, i) => v === expected[i]) : increasing;
+  if (matches) return;
+  const order = signatures.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v).map(({ i }) => runs[i].label);
+  const seen = runs.map((r, i) => `${r.label}: ${signatures[i]}`).join(', ');
+  throw new DetcalError(
+    'BAD_INPUT',
+    `${spec.detector} dark runs must be given in gain order ${spec.stageNames.join(', ')}, but the gain values of the runs (${seen}) say the order is ${order.join(', ')}; pass the runs in that order`,
+  );
+}
+
+/**
+ * Streams each stage's run and derives offset, noise and bad pixels.
+ * @param request - the dark request (runs in stage order, backend, progress)
+ * @param spec - how this detector's stages are characterized
+ * @returns per-stage statistics, stacked constants and flags
+ */
+export async function characterizeGainStages(request: DarkRequest, spec: GainStageDarkSpec): Promise<GainStageDark> {
+  const runs = request.runs;
+  const nCells = checkStageRuns(runs, spec);
+  const signatures: number[] = [];
+  for (const r of runs) signatures.push(await gainSignature(r));
+  checkStageOrder(runs, signatures, spec);
+  const backend = request.backend as ComputeBackend;
+  const nPixels = spec.rows * spec.cols;
+  const stages: DarkPassResult[] = [];
+  for (let s = 0; s < runs.length; s++) {
+    stages.push(
+      await darkPass(runs[s], {
+        backend,
+        nCells,
+        digital: spec.digital,
+        acceptGain: spec.acceptGain?.(s),
+        progress: request.progress,
+        phase: `${spec.stageNames[s]} gain`,
+      }),
+    );
+  }
+  const n = nCells * nPixels;
+  const offsetAdu = new Float32Array(runs.length * n);
+  const noiseAdu = new Float32Array(runs.length * n);
+  const badPixels = new Uint32Array(runs.length * n);
+  const flagged: DarkBadPixelCounts[] = [];
+  stages.forEach((st, s) => {
+    offsetAdu.set(st.meanAdu, s * n);
+    noiseAdu.set(st.stdAdu, s * n);
+    const flags = badPixels.subarray(s * n, (s + 1) * n);
+    for (let i = 0; i < n; i++) if (st.count[i] === 0) flags[i] |= BadPixel.NO_DARK_DATA;
+    flagged.push(darkBadPixels(st.meanAdu, st.stdAdu, flags, spec.limits(s), { nCells, nPixels }));
+  });
+  return { nCells, nPixels, stages, offsetAdu, noiseAdu, badPixels, flagged, gainSignatures: signatures };
+}
