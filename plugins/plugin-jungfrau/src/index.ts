@@ -13,4 +13,6 @@ export type { WrongGainEvents } from './wrong-gain.js';
 export { JUNGFRAU_ADC_MAX_ADU, JUNGFRAU_DARK_RUNS, JUNGFRAU_SIM_CONDITIONS, JUNGFRAU_STAGES, JUNGFRAU_WRONG_GAIN } from './dark-model.js';
 
 /** The plugin module detcal loads: getPlugin() returns the Jungfrau plugin. */
+export { jungfrauDark, flagWrongGain } from './dark.js';
+export { JUNGFRAU_DARK_PARAMETERS, jungfrauStageLimits } from './dark-parameters.js';
 export default { getPlugin() { return jungfrauPlugin; } } satisfies DetectorModule;

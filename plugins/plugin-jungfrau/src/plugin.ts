@@ -4,12 +4,14 @@ import { jungfrauConstantTypes } from './constant-types.js';
 import { jungfrauGeometry } from './geometry.js';
 import { jungfrauLayout } from './layout.js';
 import { simulateJungfrauDark } from './simulate-dark.js';
+import { jungfrauDark } from './dark.js';
+import { JUNGFRAU_DARK_PARAMETERS } from './dark-parameters.js';
 import { checkSimulateOptions } from '@detcal/simulator';
 
 /** Simulation kinds the Jungfrau plugin supports. */
 export const JUNGFRAU_SIMULATION_KINDS: readonly string[] = ['dark'];
 
-/** The Jungfrau plugin. Default dark simulation: 1 cell x 500 trains, 786 MB of adc + gain values per run. */
+/** The Jungfrau plugin. Default dark simulation: 1 cell x 200 trains, 315 MB of adc + gain values per run. */
 export const jungfrauPlugin: DetectorPlugin = {
   id: 'jungfrau',
   displayName: 'Jungfrau',
@@ -23,5 +25,8 @@ export const jungfrauPlugin: DetectorPlugin = {
       checkSimulateOptions('jungfrau', options, JUNGFRAU_SIMULATION_KINDS, jungfrauGeometry);
       return simulateJungfrauDark(options);
     },
+    dark: jungfrauDark,
   },
+  darkMethods: ['euxfel'],
+  darkParameters: { euxfel: JUNGFRAU_DARK_PARAMETERS },
 };
