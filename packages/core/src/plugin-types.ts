@@ -260,6 +260,8 @@ export interface DarkRequest {
   parameters: Record<string, ParameterValue>;
   /** Compute backend (a @detcal/kernels ComputeBackend); typed loosely so core stays dependency free. */
   backend: unknown;
+  /** Worker threads for accumulation (pixel ranges in parallel while blocks are read); 1 = in-process. */
+  threads?: number;
   /** Operating conditions to record with the constants. */
   conditions: Conditions;
   /** Called after each block with the frames and raw bytes processed. */

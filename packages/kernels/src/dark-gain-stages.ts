@@ -115,6 +115,7 @@ export async function characterizeGainStages(request: DarkRequest, spec: GainSta
         nCells,
         digital: spec.digital,
         acceptGain: spec.acceptGain?.(s),
+        threads: request.threads,
         progress: request.progress,
         phase: `${spec.stageNames[s]} gain`,
       }),

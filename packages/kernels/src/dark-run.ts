@@ -7,6 +7,7 @@
 import { DetcalError, type FrameBlock, type FrameStream } from '@detcal/core';
 import type { BlockData, ComputeBackend } from './compute-backend.js';
 import { createDarkAccumulator, type DarkAccumulator } from './dark-accumulator.js';
+import { DarkWorkerPool } from './dark-worker-pool.js';
 
 /** Settings of one pass over a run. */
 export interface DarkPassOptions {
@@ -34,6 +35,8 @@ export interface DarkPassOptions {
   progress?(frames: number, bytes: number, phase: string): void;
   /** Label of the pass for progress ('offset', 'noise-cm' ...). */
   phase?: string;
+  /** Worker threads accumulating pixel ranges while the main thread reads (CPU backend; 1 = in-process). */
+  threads?: number;
 }
 
 /** Mean and std per (cell, pixel) of one pass, cell-major. */
@@ -108,8 +111,27 @@ function finalize(backend: ComputeBackend, acc: DarkAccumulator): { mean: Float3
 export async function darkPass(stream: FrameStream, opts: DarkPassOptions): Promise<DarkPassResult> {
   const nPixels = stream.rows * stream.cols;
   const { backend, nCells } = opts;
-  const analog = createDarkAccumulator(nCells, nPixels);
-  const digital = opts.digital ? createDarkAccumulator(nCells, nPixels) : undefined;
+  const threads = backend.name === 'cpu' ? Math.max(1, opts.threads ?? 1) : 1;
+  const shared = { shared: threads > 1 };
+  const analog = createDarkAccumulator(nCells, nPixels, shared);
+  const digital = opts.digital ? createDarkAccumulator(nCells, nPixels, shared) : undefined;
+  const pool = threads > 1 ? new DarkWorkerPool(threads, analog, digital) : undefined;
+  try {
+    return await streamPass(stream, opts, analog, digital, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function streamPass(
+  stream: FrameStream,
+  opts: DarkPassOptions,
+  analog: DarkAccumulator,
+  digital: DarkAccumulator | undefined,
+  pool: DarkWorkerPool | undefined,
+): Promise<DarkPassResult> {
+  const { backend, nCells } = opts;
+  const nPixels = analog.nPixels;
   if (opts.digital && !stream.hasGain) throw new DetcalError('BAD_INPUT', `${stream.label}: no per-pixel gain values in this run; the digital statistics need them`);
   const framesPerCell = new Uint32Array(nCells);
   const skipEmpty = opts.skipEmptyFrames ?? true;
@@ -147,13 +169,18 @@ export async function darkPass(stream: FrameStream, opts: DarkPassOptions): Prom
         }
         values = opts.transform(block, scratch.subarray(0, n * nPixels), opts.excludeValues ? mask : undefined);
       }
-      const common = { mask, gain: opts.acceptGain !== undefined ? block.gain : undefined, acceptGain: opts.acceptGain };
-      backend.accumulateDark(analog, values, block.cellIds, n, nPixels, common);
-      if (digital && block.gain) backend.accumulateDark(digital, block.gain, block.cellIds, n, nPixels, { mask });
+      if (pool) {
+        await pool.submit(values, block.cellIds, n, { gain: block.gain, acceptGain: opts.acceptGain, mask });
+      } else {
+        const common = { mask, gain: opts.acceptGain !== undefined ? block.gain : undefined, acceptGain: opts.acceptGain };
+        backend.accumulateDark(analog, values, block.cellIds, n, nPixels, common);
+        if (digital && block.gain) backend.accumulateDark(digital, block.gain, block.cellIds, n, nPixels, { mask });
+      }
       frames += n;
     }
     opts.progress?.(raw.nFrames, bytes, phase);
   }
+  await pool?.drain();
   if (frames === 0) {
     throw new DetcalError('BAD_INPUT', `${stream.label}: no non-empty frames${emptyFrames ? ` (${emptyFrames} empty frames skipped)` : ''}; a dark run needs data`);
   }

@@ -19,3 +19,4 @@ export * from './tolerance.js';
 export * from './dark-run.js';
 export * from './dark-bad-pixels.js';
 export * from './dark-gain-stages.js';
+export * from './dark-worker-pool.js';

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Args, Flags } from '@oclif/core';
 import type { Conditions } from '@detcal/core';
 import { BaseCommand } from '../base-command.js';
@@ -36,6 +37,7 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
     condition: Flags.string({ summary: 'Operating condition NAME=VALUE to record (repeatable), e.g. bias_voltage=300.', multiple: true }),
     layout: Flags.string({ summary: 'Axis order of the output file.', options: ['detcal', 'euxfel'], default: 'detcal' }),
     backend: Flags.string({ summary: 'Compute backend: auto times both and picks the faster.', options: ['auto', 'cpu', 'gpu'], default: 'cpu' }),
+    threads: Flags.integer({ summary: 'Worker threads accumulating pixel ranges while blocks are read (CPU backend).', default: Math.max(1, availableParallelism()), min: 1 }),
     'detector-id': Flags.string({ summary: 'Detector / module identifier for the metadata (default <ID>-M<module>).' }),
     dataset: Flags.string({ summary: 'Read frames from this dataset of any HDF5 file instead of the raw layout.' }),
     'first-frame': Flags.integer({ summary: 'First frame of each run to use.', min: 0 }),
@@ -68,6 +70,7 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
         backend: flags.backend as 'auto' | 'cpu' | 'gpu',
         detectorId: flags['detector-id'],
         conditions: parseKeyValues(flags.condition) as Conditions,
+        threads: flags.threads,
         selection: { module: flags.module, dataset: flags.dataset, firstFrame: flags['first-frame'], lastFrame: flags['last-frame'] },
       },
       createProgress(!this.jsonEnabled()),
@@ -76,7 +79,7 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
     this.say(formatSummary(report.summary, plugin.geometry.gainStageNames));
     this.say('');
     this.say(`wrote ${report.out} (${formatBytes(report.bytesWritten)}, ${Object.keys(set.constants).join(', ')})`);
-    this.say(`${report.seconds.toFixed(1)} s, ${report.mbPerSecond.toFixed(0)} MB/s of raw data, ${report.framesPerSecond.toFixed(0)} frames/s, peak RSS ${report.peakRssMb.toFixed(0)} MB, backend ${report.backend.choice}`);
+    this.say(`${report.seconds.toFixed(1)} s, ${report.mbPerSecond.toFixed(0)} MB/s of raw data, ${report.framesPerSecond.toFixed(0)} frames/s, peak RSS ${report.peakRssMb.toFixed(0)} MB, backend ${report.backend.choice}, ${report.threads} thread(s)`);
     return report;
   }
 }

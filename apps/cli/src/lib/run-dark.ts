@@ -29,6 +29,8 @@ export interface DarkJob {
   conditions: Conditions;
   /** Frame selection. */
   selection: RunSelection;
+  /** Worker threads for accumulation. */
+  threads: number;
 }
 
 /** What `detcal dark` did. */
@@ -40,6 +42,7 @@ export interface DarkReport {
   out: string;
   bytesWritten: number;
   backend: { choice: string; reason: string };
+  threads: number;
   seconds: number;
   rawBytes: number;
   mbPerSecond: number;
@@ -70,6 +73,7 @@ export async function runDark(plugin: DetectorPlugin, job: DarkJob, progress: Pr
       method,
       parameters: job.parameters,
       backend: selection.backend,
+      threads: job.threads,
       conditions: job.conditions,
       progress(f, b, ph) {
         if (ph !== phase) {
@@ -97,6 +101,7 @@ export async function runDark(plugin: DetectorPlugin, job: DarkJob, progress: Pr
     out: written.file,
     bytesWritten: written.bytes,
     backend: { choice: selection.choice, reason: selection.reason },
+    threads: selection.choice === 'cpu' ? job.threads : 1,
     seconds,
     rawBytes,
     mbPerSecond: rawBytes / 1e6 / seconds,

@@ -1,0 +1,91 @@
+/**
+ * Worker threads for the dark pass: the main thread reads blocks (h5wasm is single threaded) while
+ * N workers accumulate disjoint pixel ranges into shared accumulators. One block is in flight while
+ * the next is read, so reading and accumulating overlap. Memory: two block slots on top of the state.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { DetcalError } from '@detcal/core';
+import type { BlockData, GainData } from './compute-backend.js';
+import type { DarkAccumulator } from './dark-accumulator.js';
+import type { DarkWorkerBlock, DarkWorkerInit } from './dark-worker.js';
+
+/** The compiled worker script (dist/dark-worker.js, also when this module runs from src under a test runner). */
+export function darkWorkerUrl(): URL {
+  const here = new URL('./dark-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  const built = new URL('../dist/dark-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(built))) return built;
+  throw new DetcalError('INTERNAL', 'dark worker script not found: build @detcal/kernels (pnpm run build) or use --threads 1');
+}
+
+type Slot = { data?: BlockData; gain?: GainData; mask?: Uint8Array };
+
+function sharedCopy<T extends BlockData | GainData | Uint8Array>(src: T, slot: T | undefined): T {
+  const Ctor = src.constructor as new (buf: SharedArrayBuffer | number, off?: number, len?: number) => T;
+  const fits = slot && slot.constructor === src.constructor && slot.buffer.byteLength >= src.byteLength;
+  const target = fits ? new Ctor(slot.buffer as SharedArrayBuffer, 0, src.length) : new Ctor(new SharedArrayBuffer(src.byteLength), 0, src.length);
+  target.set(src as never);
+  return target;
+}
+
+/** A pool of dark-accumulation workers bound to one pair of shared accumulators. */
+export class DarkWorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly slots: Slot[] = [{}, {}];
+  private pending: Promise<void> = Promise.resolve();
+  private nextId = 0;
+  private failure: Error | undefined;
+
+  /**
+   * @param threads - workers to start (pixel ranges split evenly)
+   * @param analog - shared accumulator of the values (createDarkAccumulator(..., { shared: true }))
+   * @param digital - shared accumulator of the gain values, if wanted
+   */
+  constructor(threads: number, analog: DarkAccumulator, digital?: DarkAccumulator) {
+    const url = darkWorkerUrl();
+    const n = analog.nPixels;
+    for (let t = 0; t < threads; t++) {
+      const w = new Worker(url);
+      w.on('error', (err) => (this.failure = err));
+      const init: DarkWorkerInit = { type: 'init', analog, digital, p0: Math.floor((t * n) / threads), p1: Math.floor(((t + 1) * n) / threads) };
+      w.postMessage(init);
+      this.workers.push(w);
+    }
+  }
+
+  /** Waits for the block in flight, then hands this block to every worker (returns before they finish). */
+  async submit(data: BlockData, cellIds: Uint16Array, nFrames: number, opts: { gain?: GainData; acceptGain?: number | readonly number[]; mask?: Uint8Array }): Promise<void> {
+    await this.pending;
+    if (this.failure) throw this.failure;
+    const slot = this.slots[this.nextId % 2];
+    slot.data = sharedCopy(data, slot.data);
+    if (opts.gain) slot.gain = sharedCopy(opts.gain, slot.gain);
+    const mask = opts.mask && opts.mask.length > (slot.data.length / nFrames) ? (slot.mask = sharedCopy(opts.mask, slot.mask)) : opts.mask;
+    const msg: DarkWorkerBlock = { type: 'block', id: this.nextId++, data: slot.data, gain: opts.gain ? slot.gain : undefined, cellIds: cellIds.slice(), nFrames, acceptGain: opts.acceptGain, mask };
+    this.pending = Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const onMessage = (): void => { w.off('error', onError); resolve(); };
+            const onError = (err: Error): void => { w.off('message', onMessage); reject(err); };
+            w.once('message', onMessage);
+            w.once('error', onError);
+            w.postMessage(msg);
+          }),
+      ),
+    ).then(() => undefined);
+  }
+
+  /** Waits until every submitted block is accumulated. */
+  async drain(): Promise<void> {
+    await this.pending;
+    if (this.failure) throw this.failure;
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
