@@ -11,7 +11,7 @@ import { checkSimulateOptions } from '@detcal/simulator';
 /** Simulation kinds the AGIPD plugin supports. */
 export const AGIPD_SIMULATION_KINDS: readonly string[] = ['dark'];
 
-/** The AGIPD 1M plugin. Default dark simulation: 32 cells x 32 trains = 1024 frames, 268 MB of raw values per run. */
+/** The AGIPD 1M plugin. Default dark simulation: 16 cells x 64 trains = 1024 frames (64 per cell), 268 MB of raw values per run. */
 export const agipdPlugin: DetectorPlugin = {
   id: 'agipd',
   displayName: 'AGIPD 1M',
@@ -19,7 +19,7 @@ export const agipdPlugin: DetectorPlugin = {
   layout: agipdLayout,
   constantTypes: agipdConstantTypes,
   simulationKinds: AGIPD_SIMULATION_KINDS,
-  simulationDefaults: { cells: 32, trains: 32 },
+  simulationDefaults: { cells: 16, trains: 64 },
   steps: {
     simulate(options: SimulateOptions): Simulation {
       checkSimulateOptions('agipd', options, AGIPD_SIMULATION_KINDS, agipdGeometry);
