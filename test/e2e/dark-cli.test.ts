@@ -53,6 +53,18 @@ describe('detcal dark agipd', () => {
     expect(dFlags).toBe(0);
   });
 
+  it('stores the constants with their validity when --store is given, and constants find returns them', () => {
+    const store = join(work, 'store');
+    const r = detcal(['dark', 'agipd', ...agipdRuns, '--out', join(work, 'stored.h5'), '--store', store, '--run-range', '5-end', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.json().stored.map((e: { ctype: string }) => e.ctype).sort()).toEqual(['BadPixelsDark', 'DigitalMean', 'DigitalStd', 'Noise', 'Offset', 'ThresholdsDark']);
+    const f = detcal(['constants', 'find', '--store', store, '-d', 'agipd', '-t', 'Offset', '--run', '7', '--json']);
+    expect(f.status, f.stderr).toBe(0);
+    expect(JSON.stringify(f.json())).toContain('"beginRun":5');
+    const none = detcal(['constants', 'find', '--store', store, '-d', 'agipd', '-t', 'Offset', '--run', '4', '--no-defaults']);
+    expect(none.status).not.toBe(0);
+  });
+
   it('threads and in-process accumulation give identical files', () => {
     const one = join(work, 't1.h5'), two = join(work, 't2.h5');
     expect(detcal(['dark', 'agipd', ...agipdRuns, '--out', one, '--threads', '1']).status).toBe(0);

@@ -6,6 +6,8 @@ import { formatBytes } from '../lib/format-table.js';
 import { parseKeyValues } from '../lib/parse-key-values.js';
 import { createProgress } from '../lib/progress.js';
 import { runDark, type DarkReport } from '../lib/run-dark.js';
+import { optionalStoreDir, saveSetToStore } from '../lib/store-io.js';
+import { parseRunRange } from '@detcal/store';
 import { formatSummary } from '../lib/summarize-constants.js';
 
 export default class Dark extends BaseCommand {
@@ -31,6 +33,10 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
 
   static override flags = {
     out: Flags.string({ char: 'o', summary: 'Output constants file (.h5).' }),
+    store: Flags.string({ summary: 'Also add the constants to this store (default: DETCAL_STORE when set).' }),
+    'run-range': Flags.string({ summary: 'Validity of the stored constants: A-B or A-end (default: first run given - end).' }),
+    exp: Flags.string({ summary: 'Experiment / proposal recorded with the stored constants.' }),
+    comment: Flags.string({ summary: 'Comment recorded with the stored constants.' }),
     module: Flags.integer({ summary: 'Module index.', default: 0, min: 0 }),
     method: Flags.string({ summary: 'Algorithm family (euxfel; psana for single-gain detectors).' }),
     param: Flags.string({ char: 'p', summary: 'Algorithm parameter NAME=VALUE (repeatable), e.g. thresholds_noise_sigma=4.', multiple: true }),
@@ -45,7 +51,7 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
     'help-params': Flags.boolean({ summary: 'List the parameters of the dark step and their defaults, then exit.' }),
   };
 
-  async run(): Promise<DarkReport | { parameters: unknown }> {
+  async run(): Promise<(DarkReport & { stored?: Array<{ id: number; ctype: string; path: string }> }) | { parameters: unknown }> {
     const { args, argv, flags } = await this.parse(Dark);
     const plugin = await this.detector(args.detector, flags.plugin);
     if (flags['help-params']) {
@@ -59,6 +65,7 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
     const runs = (argv as string[]).slice(1);
     if (runs.length === 0) this.error('give at least one dark run: detcal dark <detector> <run>... --out FILE.h5', { exit: 2 });
     if (!flags.out) this.error('--out FILE.h5 is required: where to write the constants', { exit: 2 });
+    if (flags['run-range']) parseRunRange(flags['run-range']); // fail before the long passes
     const { set, report } = await runDark(
       plugin,
       {
@@ -79,7 +86,16 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
     this.say(formatSummary(report.summary, plugin.geometry.gainStageNames));
     this.say('');
     this.say(`wrote ${report.out} (${formatBytes(report.bytesWritten)}, ${Object.keys(set.constants).join(', ')})`);
+    const storeDir = optionalStoreDir(flags.store);
+    let stored: Array<{ id: number; ctype: string; path: string }> | undefined;
+    if (storeDir) {
+      const firstRun = report.runs.find((r) => r.run !== undefined)?.run ?? 0;
+      const range = parseRunRange(flags['run-range'] ?? `${firstRun}-end`);
+      const entries = await saveSetToStore(storeDir, set, { validity: { beginRun: range.begin, endRun: range.end }, exp: flags.exp, run: firstRun, comment: flags.comment });
+      stored = entries.map((e) => ({ id: e.id, ctype: e.ctype, path: e.path }));
+      this.say(`stored ${entries.length} constants in ${storeDir} (entries ${entries.map((e) => e.id).join(', ')}, runs ${flags['run-range'] ?? `${firstRun}-end`})`);
+    }
     this.say(`${report.seconds.toFixed(1)} s, ${report.mbPerSecond.toFixed(0)} MB/s of raw data, ${report.framesPerSecond.toFixed(0)} frames/s, peak RSS ${report.peakRssMb.toFixed(0)} MB, backend ${report.backend.choice}, ${report.threads} thread(s)`);
-    return report;
+    return { ...report, stored };
   }
 }
