@@ -7,6 +7,8 @@ export { epix100Geometry, EPIX100_LCLS_ROWS } from './geometry.js';
 export { epix100Layout } from './layout.js';
 export { epix100ConstantTypes } from './constant-types.js';
 export { simulateEpix100Dark } from './simulate-dark.js';
+export { epix100Dark } from './dark.js';
+export { EPIX100_DARK_PARAMETERS, EPIX100_DARK_METHOD_PARAMETERS, epix100CommonModePasses, epix100Limits } from './dark-parameters.js';
 export { EPIX100_ADC_MAX_ADU, EPIX100_COMMON_MODE_RMS_ADU, EPIX100_SIM_CONDITIONS, EPIX100_STAGE } from './dark-model.js';
 
 /** The plugin module detcal loads: getPlugin() returns the ePix100 plugin. */

@@ -1,9 +1,11 @@
-/** The ePix100 detector plugin: geometry, EuXFEL raw layout, dark constants (EuXFEL and LCLS names) and the dark simulator. */
+/** The ePix100 detector plugin: geometry, EuXFEL raw layout, dark constants (EuXFEL and LCLS names), the dark step (euxfel, psana) and the dark simulator. */
 import type { DetectorPlugin, SimulateOptions, Simulation } from '@detcal/core';
 import { epix100ConstantTypes } from './constant-types.js';
 import { epix100Geometry } from './geometry.js';
 import { epix100Layout } from './layout.js';
 import { simulateEpix100Dark } from './simulate-dark.js';
+import { epix100Dark } from './dark.js';
+import { EPIX100_DARK_METHOD_PARAMETERS } from './dark-parameters.js';
 import { checkSimulateOptions } from '@detcal/simulator';
 
 /** Simulation kinds the ePix100 plugin supports. */
@@ -23,5 +25,8 @@ export const epix100Plugin: DetectorPlugin = {
       checkSimulateOptions('epix100', options, EPIX100_SIMULATION_KINDS, epix100Geometry);
       return simulateEpix100Dark(options);
     },
+    dark: epix100Dark,
   },
+  darkMethods: ['euxfel', 'psana'],
+  darkParameters: EPIX100_DARK_METHOD_PARAMETERS,
 };

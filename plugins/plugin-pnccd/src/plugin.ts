@@ -1,9 +1,11 @@
-/** The pnCCD detector plugin: geometry, EuXFEL raw layout, dark constants and the dark simulator. */
+/** The pnCCD detector plugin: geometry, EuXFEL raw layout, dark constants, the dark step (euxfel, psana) and the dark simulator. */
 import type { DetectorPlugin, SimulateOptions, Simulation } from '@detcal/core';
 import { pnccdConstantTypes } from './constant-types.js';
 import { pnccdGeometry } from './geometry.js';
 import { pnccdLayout } from './layout.js';
 import { simulatePnccdDark } from './simulate-dark.js';
+import { pnccdDark } from './dark.js';
+import { PNCCD_DARK_METHOD_PARAMETERS } from './dark-parameters.js';
 import { checkSimulateOptions } from '@detcal/simulator';
 
 /** Simulation kinds the pnCCD plugin supports. */
@@ -23,5 +25,8 @@ export const pnccdPlugin: DetectorPlugin = {
       checkSimulateOptions('pnccd', options, PNCCD_SIMULATION_KINDS, pnccdGeometry);
       return simulatePnccdDark(options);
     },
+    dark: pnccdDark,
   },
+  darkMethods: ['euxfel', 'psana'],
+  darkParameters: PNCCD_DARK_METHOD_PARAMETERS,
 };

@@ -1,5 +1,5 @@
 /** Printed / JSON summary of a ConstantSet: per constant and gain stage the median and spread, per bad-pixel bit the count. */
-import { BadPixel, countFlags, sizeOf, type ConstantArray, type ConstantSet } from '@detcal/core';
+import { BadPixel, DarkStatus, PixelStatus, countFlags, sizeOf, type ConstantArray, type ConstantSet } from '@detcal/core';
 import { nanMedian } from '@detcal/kernels';
 import { formatTable } from './format-table.js';
 
@@ -92,10 +92,17 @@ export function summarizeConstants(set: ConstantSet): ConstantSetSummary {
   return out;
 }
 
+/** The flag set a constant's bits belong to: LCLS dark status, det_pixel_status bits, or EuXFEL BadPixels. */
+function flagSetOf(name: string): Record<string, string | number> {
+  if (name === 'pixel_status') return DarkStatus;
+  if (name.startsWith('status_')) return PixelStatus;
+  return BadPixel;
+}
+
 function flagSummary(name: string, gain: number | null, data: ArrayLike<number>): FlagSummary {
   let bad = 0;
   for (let i = 0; i < data.length; i++) if (data[i] !== 0) bad++;
-  const bits = countFlags(BadPixel, data)
+  const bits = countFlags(flagSetOf(name), data)
     .filter((b) => b.count > 0)
     .map((b) => ({ name: b.name, value: b.value, count: b.count, percent: (100 * b.count) / data.length }));
   return { name, gain, values: data.length, bad, bits };
