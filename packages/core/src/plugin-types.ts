@@ -14,7 +14,7 @@ export type NumericArray =
   | Float64Array
   | BigUint64Array;
 
-/** Element types detcal stores, with HDF5 / numpy meaning (u8 = unsigned 8-bit, not uint64). */
+/** Element types detcal stores, in numpy's notation: the digit is bytes ('u1' = uint8, 'u8' = uint64 as a BigUint64Array). */
 export type DType = 'u1' | 'u2' | 'u4' | 'u8' | 'i2' | 'i4' | 'f4' | 'f8';
 
 /** Operating conditions that select a constant (bias voltage, memory cells, gain mode, ...); numbers or strings. */
