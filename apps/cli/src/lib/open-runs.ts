@@ -14,23 +14,38 @@ export interface RunSelection {
   lastFrame?: number;
   /** Read every stride-th frame. */
   stride?: number;
-  /** Frames per block (default 64). */
+  /** Frames per block (default: 64, fewer for large frames so a block holds at most about 8 MB). */
   blockFrames?: number;
 }
 
+/** Target bytes of raw values per block read: large frames (ePix100, pnCCD: 1-2 MB) in small blocks keep the h5wasm heap small. */
+const BLOCK_BYTES = 8 * 1024 * 1024;
+
+/** A run opened as a FrameStream, with the files it reads. */
+export interface OpenedRun extends FrameStream {
+  /** Sequence files (or the one file) read, in order. */
+  files: string[];
+}
+
 /** Opens one run as a FrameStream (metadata read now, frames streamed later). */
-export async function openRun(plugin: DetectorPlugin, input: string, sel: RunSelection): Promise<FrameStream> {
+export async function openRun(plugin: DetectorPlugin, input: string, sel: RunSelection): Promise<OpenedRun> {
   const found = await discoverRun(input, { layout: sel.dataset ? undefined : plugin.layout, module: sel.module, dataset: sel.dataset });
-  const source = await openFrameSource({
-    files: found.files,
-    layout: sel.dataset ? undefined : plugin.layout,
-    module: sel.module,
-    dataset: sel.dataset,
-    blockFrames: sel.blockFrames ?? 64,
-    firstFrame: sel.firstFrame,
-    lastFrame: sel.lastFrame,
-    stride: sel.stride,
-  });
+  const open = (blockFrames: number) =>
+    openFrameSource({
+      files: found.files,
+      layout: sel.dataset ? undefined : plugin.layout,
+      module: sel.module,
+      dataset: sel.dataset,
+      blockFrames,
+      firstFrame: sel.firstFrame,
+      lastFrame: sel.lastFrame,
+      stride: sel.stride,
+    });
+  let source = await open(sel.blockFrames ?? 64);
+  if (sel.blockFrames === undefined) {
+    const sized = Math.max(1, Math.min(source.blockFrames, Math.floor(BLOCK_BYTES / (source.rows * source.cols * 2))));
+    if (sized !== source.blockFrames) source = await open(sized);
+  }
   return {
     label: input,
     run: found.run,
@@ -40,5 +55,6 @@ export async function openRun(plugin: DetectorPlugin, input: string, sel: RunSel
     cellsPerTrain: source.cellsPerTrain,
     hasGain: source.hasGain,
     blocks: () => source.blocks(),
+    files: found.files,
   };
 }

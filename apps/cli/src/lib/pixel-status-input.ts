@@ -5,18 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { DetcalError, type DetectorPlugin, type FrameStream } from '@detcal/core';
-import { discoverRun, isHdf5File, openFrameSource, readConstantsFile, type FrameSource } from '@detcal/hdf5';
+import { isHdf5File, readConstantsFile } from '@detcal/hdf5';
+import { openRun } from './open-runs.js';
 import { parseTextArray, type PedestalSource } from '@detcal/pixel-status';
 
-/** Target bytes of raw values per block read. */
-const BLOCK_BYTES = 8 * 1024 * 1024;
-
-/** An opened run: the stream and what it was opened from. */
+/** An opened run: the stream of one segment and its run number. */
 export interface PixelStatusInput {
   /** Frames of the segment. */
   stream: FrameStream;
-  /** The frame source behind the stream. */
-  source: FrameSource;
   /** Files read. */
   files: string[];
   /** Run number from the file names, if any. */
@@ -24,7 +20,7 @@ export interface PixelStatusInput {
 }
 
 /**
- * Opens the frames of segment `segind` of a run.
+ * Opens the frames of segment `segind` of a run (openRun, after checking the segment exists).
  * @param plugin - detector plugin (its raw layout finds the frames unless `dataset` is given)
  * @param input - run folder, raw file, or HDF5 file
  * @param segind - module / segment index
@@ -34,23 +30,8 @@ export async function openPixelStatusInput(plugin: DetectorPlugin, input: string
   if (!dataset && segind >= plugin.geometry.modules) {
     throw new DetcalError('BAD_INPUT', `--segind ${segind}: ${plugin.id} has segments (modules) 0..${plugin.geometry.modules - 1}`);
   }
-  const run = await discoverRun(input, dataset ? { dataset } : { layout: plugin.layout, module: segind });
-  const open = (blockFrames?: number) => openFrameSource({ files: run.files, module: segind, ...(dataset ? { dataset } : { layout: plugin.layout }), ...(blockFrames ? { blockFrames } : {}) });
-  let source = await open();
-  // Blocks of about 8 MB: large frames (ePix100: 1 MB) in small blocks keep the h5wasm heap small.
-  const blockFrames = Math.max(1, Math.min(source.blockFrames, Math.floor(BLOCK_BYTES / (source.rows * source.cols * 2))));
-  if (blockFrames !== source.blockFrames) source = await open(blockFrames);
-  const stream: FrameStream = {
-    label: input,
-    ...(run.run !== undefined ? { run: run.run } : {}),
-    nFrames: source.nFrames,
-    rows: source.rows,
-    cols: source.cols,
-    ...(source.cellsPerTrain !== undefined ? { cellsPerTrain: source.cellsPerTrain } : {}),
-    hasGain: source.hasGain,
-    blocks: () => source.blocks(),
-  };
-  return { stream, source, files: run.files, ...(run.run !== undefined ? { run: run.run } : {}) };
+  const stream = await openRun(plugin, input, { module: segind, dataset });
+  return { stream, files: stream.files, ...(stream.run !== undefined ? { run: stream.run } : {}) };
 }
 
 const PEDESTAL_NAMES = ['pedestals', 'offset'];
