@@ -171,7 +171,7 @@ export interface ConstantSet {
 
 /** Options of a simulation request (the `detcal simulate` flags). */
 export interface SimulateOptions {
-  /** What to simulate ('dark', later 'light', 'xray', 'current-source'). */
+  /** What to simulate ('dark', 'light', 'xray', 'current-source'); the same seed and module give the same pixel truth (offsets, noise, gains, bad pixels) in every kind. */
   kind: string;
   /** Seed of the pseudo-random generator; same seed, same files. */
   seed: number;
@@ -185,6 +185,18 @@ export interface SimulateOptions {
   firstRun: number;
   /** Frames per sequence file before a new S000nn file starts. */
   framesPerSequence: number;
+  /** Photon energy of light / X-ray simulations in keV (default: the plugin's). */
+  photonEnergyKev?: number;
+}
+
+/** Per-frame truth of a simulated run (light, X-ray): named arrays, frame-major like the raw block. */
+export interface TruthBlock {
+  /** Index of the first frame of this block within the run. */
+  firstFrame: number;
+  /** Number of frames in this block. */
+  nFrames: number;
+  /** Named per-pixel truth arrays of nFrames * rows * cols values (e.g. energyKev, gainStage, photons). */
+  arrays: Record<string, Float32Array | Uint8Array | Uint16Array | Int32Array>;
 }
 
 /** One raw run a simulation writes, streamed block by block. */
@@ -203,6 +215,8 @@ export interface SimulatedRun {
   nFrames: number;
   /** Produces the frames in order, blocks of at most maxFrames frames; memory stays bounded. */
   blocks(maxFrames: number): Iterable<FrameBlock>;
+  /** Per-frame truth in the same blocks as blocks(maxFrames), for simulations that have it (light, X-ray). */
+  truthBlocks?(maxFrames: number): Iterable<TruthBlock>;
 }
 
 /** What a plugin's simulator returns: runs to write and the per-pixel truth behind them. */
@@ -268,12 +282,96 @@ export interface DarkRequest {
   progress?(frames: number, bytes: number, phase: string): void;
 }
 
+/** What a gain step (X-ray histograms, current-source scan, combination) gets. */
+export interface GainRequest {
+  /** Runs to analyse (none for steps that only combine constants). */
+  runs: FrameStream[];
+  /** Constant sets the step builds on, by the role the step documents (e.g. 'dark', 'xray', 'current-source'). */
+  inputs: Record<string, ConstantSet>;
+  /** Module index. */
+  module: number;
+  /** Detector / module identifier written into the metadata. */
+  detectorId: string;
+  /** Parameter values; missing names take the ParameterSpec defaults. */
+  parameters: Record<string, ParameterValue>;
+  /** Worker threads the step may use; 1 = in-process. */
+  threads?: number;
+  /** Operating conditions to record with the constants. */
+  conditions: Conditions;
+  /** Called as work progresses with frames (or pixel-cells) done and bytes read. */
+  progress?(done: number, bytes: number, phase: string): void;
+}
+
+/** One gain step of a plugin ('xray', 'current-source', 'combine' ...). */
+export interface GainStep {
+  /** One-line description shown by --help. */
+  description: string;
+  /** Roles of the constant sets it needs in GainRequest.inputs (empty when it reads runs). */
+  inputs: readonly string[];
+  /** Tunable parameters with defaults. */
+  parameters: readonly ParameterSpec[];
+  /** Runs the step. */
+  run(request: GainRequest): Promise<ConstantSet>;
+}
+
+/** One output dataset of a correction, per frame (EuXFEL corrected layout: data, mask, gain ...). */
+export interface CorrectedDataset {
+  /** Dataset name below the corrected source's image group (e.g. 'data', 'mask', 'gain', 'patterns'). */
+  name: string;
+  /** Element type. */
+  dtype: DType;
+  /** Whether the writer compresses it (gzip; the integer maps). */
+  compress: boolean;
+  /** Physical unit ('keV', 'ADU', 'photons', '' for flags). */
+  unit: string;
+  /** One-line meaning, written as an attribute. */
+  description: string;
+}
+
+/** Constants and settings a correction is set up with, for one module. */
+export interface CorrectSetup {
+  /** Module index. */
+  module: number;
+  /** Constants by name (Offset, ThresholdsDark, BadPixelsDark, RelativeGain ...), laid out [gain][cell][row][col] as dark writes them. */
+  constants: Record<string, ConstantArray>;
+  /** Parameter values; missing names take the plugin's correctParameters defaults. */
+  parameters: Record<string, ParameterValue>;
+  /** Rows of a raw frame. */
+  rows: number;
+  /** Columns of a raw frame. */
+  cols: number;
+  /** Compute backend (a @detcal/kernels ComputeBackend); typed loosely so core stays dependency free. */
+  backend: unknown;
+}
+
+/** A set-up correction: turns raw blocks into corrected per-frame datasets, block by block. */
+export interface Corrector {
+  /** The datasets correctBlock fills, 'data' first. */
+  outputs: readonly CorrectedDataset[];
+  /** Corrects one block into out[name] (nFrames * rows * cols values each, allocated by the caller from outputs). */
+  correctBlock(block: FrameBlock, out: Record<string, NumericArray>): void;
+  /** Totals gathered over the blocks so far (frames, masked pixels, photons per pattern ...), for the report. */
+  summary(): Record<string, number>;
+}
+
+/** What a plugin's correction uses from the store or a constants file. */
+export interface CorrectConstants {
+  /** Constant names without which it cannot correct (e.g. ['Offset']). */
+  required: readonly string[];
+  /** Constant names it uses when present (e.g. ['BadPixelsDark', 'RelativeGain']). */
+  optional: readonly string[];
+}
+
 /** The steps a detector plugin implements. Optional steps are added as issues land. */
 export interface DetectorSteps {
   /** Builds a simulated measurement with known truth. */
   simulate(options: SimulateOptions): Simulation;
   /** Turns dark runs into constants (offset, noise, bad pixels, thresholds ...). */
   dark?(request: DarkRequest): Promise<ConstantSet>;
+  /** Gain characterization steps by name (e.g. 'xray', 'current-source', 'combine'). */
+  gain?: Readonly<Record<string, GainStep>>;
+  /** Sets up the correction of raw frames with resolved constants; throws a DetcalError when they do not fit. */
+  correct?(setup: CorrectSetup): Corrector;
 }
 
 /** A detector described to detcal: geometry, raw layout, constants it produces, steps. */
@@ -298,6 +396,10 @@ export interface DetectorPlugin {
   darkMethods?: readonly string[];
   /** Tunable parameters of the dark step per method, with defaults. */
   darkParameters?: Readonly<Record<string, readonly ParameterSpec[]>>;
+  /** Constants the correct step needs and uses. */
+  correctConstants?: CorrectConstants;
+  /** Tunable parameters of the correct step, with defaults. */
+  correctParameters?: readonly ParameterSpec[];
 }
 
 /** What a plugin package exports as default: a factory of its DetectorPlugin. */
