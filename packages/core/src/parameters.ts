@@ -9,6 +9,7 @@ export function parseParameter(text: string): [string, ParameterValue] {
   const name = text.slice(0, eq).trim();
   const raw = text.slice(eq + 1).trim();
   if (/^(true|false)$/i.test(raw)) return [name, raw.toLowerCase() === 'true'];
+  if (/^[+-]?(nan|inf(inity)?)$/i.test(raw)) return [name, /nan/i.test(raw) ? NaN : raw.startsWith('-') ? -Infinity : Infinity];
   const list = raw.replace(/^\[|\]$/g, '');
   if (/^\s*-?[\d.eE+-]+(\s*,\s*-?[\d.eE+-]+)+\s*$/.test(list)) return [name, list.split(',').map(Number)];
   if (raw !== '' && !Number.isNaN(Number(raw))) return [name, Number(raw)];

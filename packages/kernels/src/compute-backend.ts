@@ -5,6 +5,7 @@
  * One member, one line of documentation.
  */
 import type { DarkAccumulator } from './dark-accumulator.js';
+import type { GainStageConstants, GainStageOutput } from './correct-gain-stages.js';
 
 /** A float output buffer: Float32Array for constants, Float64Array where full precision is wanted. */
 export type FloatArray = Float32Array | Float64Array;
@@ -71,6 +72,15 @@ export interface ComputeBackend {
   ): void;
   /** Turns the accumulated sums into mean and std per (cell, pixel); parameters as finalizeDarkCpu. */
   finalizeDark(state: DarkAccumulator, out: DarkFinalizeOutput, opts?: DarkFinalizeOptions): void;
+  /** Gain stage, offset and bad-pixel flags of one block of an adaptive-gain detector (AGIPD); parameters as correctGainStagesCpu. */
+  correctGainStages(
+    analog: Uint16Array | Float32Array,
+    digital: Uint16Array | Float32Array,
+    cellIds: Uint16Array,
+    nFrames: number,
+    constants: GainStageConstants,
+    out: GainStageOutput,
+  ): void;
   /** Releases kernels and contexts; the backend is unusable afterwards. */
   dispose(): void;
 }

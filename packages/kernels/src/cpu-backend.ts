@@ -3,6 +3,7 @@
  * machines without a GL context it beats every gpu.js mode (measure with selectBackend('auto')).
  */
 import type { ComputeBackend } from './compute-backend.js';
+import { correctGainStagesCpu } from './correct-gain-stages.js';
 import { accumulateDarkCpu, accumulateDarkRangeCpu, finalizeDarkCpu } from './cpu-dark.js';
 
 /**
@@ -16,6 +17,7 @@ export function createCpuBackend(): ComputeBackend {
     accumulateDark: accumulateDarkCpu,
     accumulateDarkRange: accumulateDarkRangeCpu,
     finalizeDark: finalizeDarkCpu,
+    correctGainStages: correctGainStagesCpu,
     dispose() {},
   };
 }

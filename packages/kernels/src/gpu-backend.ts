@@ -26,6 +26,8 @@ import type {
 } from './compute-backend.js';
 import { checkDarkBlock, type DarkAccumulator } from './dark-accumulator.js';
 import { checkFinalizeOutput } from './cpu-dark.js';
+import type { GainStageConstants, GainStageOutput } from './correct-gain-stages.js';
+import { correctGainStagesGpu } from './gpu-correct-gain-stages.js';
 
 /** The gpu.js modes this backend accepts ('async' and 'webgpu' need the Promise API and are not offered). */
 export type GpuJsMode = 'gpu' | 'cpu' | 'webasm' | 'headlessgl' | 'webgl' | 'webgl2';
@@ -394,6 +396,10 @@ class GpuJsBackend implements GpuBackend {
       }
       if (out.count) out.count.set(state.count.subarray(k0, k1), k0);
     }
+  }
+
+  correctGainStages(analog: Uint16Array | Float32Array, digital: Uint16Array | Float32Array, cellIds: Uint16Array, nFrames: number, constants: GainStageConstants, out: GainStageOutput): void {
+    correctGainStagesGpu((key, source) => this.kernel(key, source), this.maxElementsPerCall, analog, digital, cellIds, nFrames, constants, out);
   }
 
   dispose(): void {

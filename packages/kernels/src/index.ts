@@ -25,3 +25,5 @@ export * from './dark-psana.js';
 export * from './dark-worker-pool.js';
 export * from './fast-median.js';
 export * from './dark-truth-metrics.js';
+export * from './correct-gain-stages.js';
+export * from './asic-common-mode.js';

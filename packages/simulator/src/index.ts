@@ -6,3 +6,4 @@ export * from './row-common-mode.js';
 export * from './simulate-options.js';
 export * from './stream-seed.js';
 export * from './truth-set.js';
+export * from './light-run.js';

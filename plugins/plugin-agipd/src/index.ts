@@ -6,10 +6,13 @@ export { agipdPlugin, AGIPD_SIMULATION_KINDS } from './plugin.js';
 export { agipdGeometry } from './geometry.js';
 export { agipdLayout } from './layout.js';
 export { agipdConstantTypes } from './constant-types.js';
-export { simulateAgipdDark, thresholdsFromDigital } from './simulate-dark.js';
+export { simulateAgipdDark, thresholdsFromDigital, drawAgipdPixelTruth } from './simulate-dark.js';
 export { AGIPD_ADC_MAX_ADU, AGIPD_ANALOG_STAGES, AGIPD_DARK_RUNS, AGIPD_DIGITAL_STAGES, AGIPD_SIM_CONDITIONS } from './dark-model.js';
 
 /** The plugin module detcal loads: getPlugin() returns the AGIPD plugin. */
 export default { getPlugin() { return agipdPlugin; } } satisfies DetectorModule;
 export { agipdDark, agipdThresholds } from './dark.js';
 export { AGIPD_DARK_PARAMETERS, agipdStageLimits } from './dark-parameters.js';
+export { simulateAgipdLight, drawAgipdLightTruth, AGIPD_GAIN_MODEL, AGIPD_LIGHT_PHOTON_ENERGY_KEV } from './simulate-light.js';
+export { agipdCorrect, agipdPlanes, AGIPD_CORRECT_CONSTANTS } from './correct.js';
+export { AGIPD_CORRECT_PARAMETERS } from './correct-parameters.js';

@@ -7,9 +7,12 @@ import { simulateAgipdDark } from './simulate-dark.js';
 import { agipdDark } from './dark.js';
 import { AGIPD_DARK_PARAMETERS } from './dark-parameters.js';
 import { checkSimulateOptions } from '@detcal/simulator';
+import { simulateAgipdLight } from './simulate-light.js';
+import { AGIPD_CORRECT_CONSTANTS, agipdCorrect } from './correct.js';
+import { AGIPD_CORRECT_PARAMETERS } from './correct-parameters.js';
 
 /** Simulation kinds the AGIPD plugin supports. */
-export const AGIPD_SIMULATION_KINDS: readonly string[] = ['dark'];
+export const AGIPD_SIMULATION_KINDS: readonly string[] = ['dark', 'light'];
 
 /** The AGIPD 1M plugin. Default dark simulation: 16 cells x 64 trains = 1024 frames (64 per cell), 268 MB of raw values per run. */
 export const agipdPlugin: DetectorPlugin = {
@@ -23,10 +26,13 @@ export const agipdPlugin: DetectorPlugin = {
   steps: {
     simulate(options: SimulateOptions): Simulation {
       checkSimulateOptions('agipd', options, AGIPD_SIMULATION_KINDS, agipdGeometry);
-      return simulateAgipdDark(options);
+      return options.kind === 'light' ? simulateAgipdLight(options) : simulateAgipdDark(options);
     },
     dark: agipdDark,
+    correct: agipdCorrect,
   },
   darkMethods: ['euxfel'],
   darkParameters: { euxfel: AGIPD_DARK_PARAMETERS },
+  correctConstants: AGIPD_CORRECT_CONSTANTS,
+  correctParameters: AGIPD_CORRECT_PARAMETERS,
 };

@@ -7,12 +7,20 @@ import type { FrameBlock, SimulateOptions, Simulation } from '@detcal/core';
 import { AGIPD_ADC_MAX_ADU, AGIPD_ANALOG_STAGES, AGIPD_DARK_RUNS, AGIPD_DIGITAL_STAGES, AGIPD_SIM_CONDITIONS } from './dark-model.js';
 import { agipdGeometry } from './geometry.js';
 import { DEFAULT_DEFECT_FRACTIONS, DEFAULT_DEFECT_STRENGTH, RUN_STREAM, TRUTH_STREAM, applyDefects, badPixelsTruth, checkSimulateOptions, drawPixelMaps, firstTrainIdOf, pickDefects, rawNoiseAdu, simulatedRun, streamSeed, truthArray, truthMetadata } from '@detcal/simulator';
-import type { BlockFiller, PixelMaps } from '@detcal/simulator';
+import type { BlockFiller, InjectedDefects, PixelMaps } from '@detcal/simulator';
 
-/** Simulates the three AGIPD dark runs of one module and returns them with their truth. */
-export function simulateAgipdDark(options: SimulateOptions): Simulation {
-  checkSimulateOptions('agipd', options, ['dark'], agipdGeometry);
-  const { seed, module, cells, trains } = options;
+/** The per-pixel truth every AGIPD simulation kind shares for one seed and module: analog and digital maps, defects. */
+export interface AgipdPixelTruth {
+  /** Analog offset / noise per stage, cell and pixel. */
+  analog: PixelMaps;
+  /** Digital (gain) value per stage, cell and pixel. */
+  digital: PixelMaps;
+  /** Injected hot, noisy and dead pixels. */
+  defects: InjectedDefects;
+}
+
+/** Draws the module's pixel truth from the seed's TRUTH_STREAM, in a fixed order (same seed and module, same maps). */
+export function drawAgipdPixelTruth(seed: number, module: number, cells: number): AgipdPixelTruth {
   const { moduleRows: rows, moduleCols: cols } = agipdGeometry;
   const rng = new Random(streamSeed(seed, module, TRUTH_STREAM));
   const analog = drawPixelMaps(rng, agipdGeometry, AGIPD_ANALOG_STAGES, cells);
@@ -20,6 +28,15 @@ export function simulateAgipdDark(options: SimulateOptions): Simulation {
   const defects = pickDefects(rng, rows * cols, DEFAULT_DEFECT_FRACTIONS);
   applyDefects(analog, defects, AGIPD_ADC_MAX_ADU);
   applyDefects(digital, defects, AGIPD_ADC_MAX_ADU, DEFAULT_DEFECT_STRENGTH, { hot: false, noisy: false, dead: true });
+  return { analog, digital, defects };
+}
+
+/** Simulates the three AGIPD dark runs of one module and returns them with their truth. */
+export function simulateAgipdDark(options: SimulateOptions): Simulation {
+  checkSimulateOptions('agipd', options, ['dark'], agipdGeometry);
+  const { seed, module, cells, trains } = options;
+  const { moduleRows: rows, moduleCols: cols } = agipdGeometry;
+  const { analog, digital, defects } = drawAgipdPixelTruth(seed, module, cells);
 
   const runs = AGIPD_DARK_RUNS.map((r, i) =>
     simulatedRun(
