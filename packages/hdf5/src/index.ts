@@ -19,3 +19,5 @@ export * from './constants-file.js';
 export * from './calcat-file.js';
 export * from './inspect.js';
 export * from './format-inspect.js';
+export * from './corrected-file.js';
+export * from './truth-frames-file.js';

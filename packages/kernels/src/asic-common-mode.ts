@@ -43,28 +43,34 @@ export function asicCommonModeCpu(data: Float32Array, gain: Uint8Array, mask: Ui
       for (let ac = 0; ac < asicsAcross; ac++) {
         const c0 = ac * asicCols, c1 = Math.min(cols, c0 + asicCols);
         const need = opts.darkFraction * (r1 - r0) * (c1 - c0);
+        // Each pass sees the values left by the previous passes (v - total): the shifts are kept in
+        // `total` and subtracted once at the end, so n passes read the ASIC n times and write it once.
         let total = 0;
         for (let it = 0; it < iterations; it++) {
           let sum = 0, n = 0;
+          const l = lo + total, h = hi + total;
           for (let r = r0; r < r1; r++) {
             const row = o + r * cols;
             for (let c = c0; c < c1; c++) {
               const i = row + c;
               const v = data[i];
-              if (gain[i] === 0 && mask[i] === 0 && v > lo && v < hi) {
+              if (v > l && v < h && gain[i] === 0 && mask[i] === 0) {
                 sum += v;
                 n++;
               }
             }
           }
           if (n === 0 || n < need) break;
-          const cm = sum / n;
+          const cm = sum / n - total;
           total += cm;
+          if (cm === 0) break;
+        }
+        if (total !== 0) {
           for (let r = r0; r < r1; r++) {
             const row = o + r * cols;
             for (let c = c0; c < c1; c++) {
               const i = row + c;
-              if (gain[i] === 0 && mask[i] === 0) data[i] -= cm;
+              if (gain[i] === 0 && mask[i] === 0) data[i] -= total;
             }
           }
         }

@@ -96,20 +96,35 @@ export function correctGainStagesCpu(analog: Uint16Array | Float32Array, digital
  * @param nFrames - frames in the block
  * @param c - the module's constants (scale, maskValue)
  * @param out - buffers from kernel 1 (data scaled in place; mask gains VALUE_IS_NAN where the result is not finite)
+ * @param counts - optional totals, added to: [values in stage 0, 1, 2, masked values]
  */
-export function scaleAndMaskCpu(cellIds: Uint16Array, nFrames: number, c: GainStageConstants, out: GainStageOutput): void {
+export function scaleAndMaskCpu(cellIds: Uint16Array, nFrames: number, c: GainStageConstants, out: GainStageOutput, counts?: Float64Array): void {
   const np = c.nPixels;
   const plane = c.nCells * np;
   const scale = c.scale, maskValue = c.maskValue;
   const data = out.data, mask = out.mask, gain = out.gain;
+  let g1 = 0, g2 = 0, masked = 0;
   for (let f = 0; f < nFrames; f++) {
     const base = cellIds[f] * np;
     const o = f * np;
     for (let p = 0; p < np; p++) {
       const i = o + p;
-      const v = data[i] * scale[gain[i] * plane + base + p];
-      if (v !== v) mask[i] |= VALUE_IS_NAN;
-      data[i] = mask[i] !== 0 ? maskValue : v;
+      const s = gain[i];
+      const v = data[i] * scale[s * plane + base + p];
+      if (s === 1) g1++;
+      else if (s === 2) g2++;
+      let m = mask[i];
+      if (v !== v) mask[i] = m |= VALUE_IS_NAN;
+      if (m !== 0) {
+        data[i] = maskValue;
+        masked++;
+      } else data[i] = v;
     }
+  }
+  if (counts) {
+    counts[0] += nFrames * np - g1 - g2;
+    counts[1] += g1;
+    counts[2] += g2;
+    counts[3] += masked;
   }
 }

@@ -121,7 +121,8 @@ export function agipdCorrect(setup: CorrectSetup): Corrector {
     { name: 'mask', dtype: 'u4', compress: true, unit: '', description: `bad-pixel flags (European XFEL BadPixels bits) of the pixel's stage and cell, from ${badSources.join(', ') || 'no bad-pixel constant'}` },
     { name: 'gain', dtype: 'u1', compress: true, unit: '', description: 'gain stage: 0 high, 1 medium, 2 low' },
   ];
-  const totals = { frames: 0, maskedValues: 0, highGain: 0, mediumGain: 0, lowGain: 0 };
+  const totals = { frames: 0 };
+  const counts = new Float64Array(4);
   return {
     outputs,
     correctBlock(block: FrameBlock, out: Record<string, NumericArray>): void {
@@ -129,20 +130,9 @@ export function agipdCorrect(setup: CorrectSetup): Corrector {
       const o = { data: out.data as Float32Array, mask: out.mask as Uint32Array, gain: out.gain as Uint8Array };
       backend.correctGainStages(block.data, block.gain as Uint16Array, block.cellIds, block.nFrames, constants, o);
       if (commonMode) asicCommonModeCpu(o.data, o.gain, o.mask, block.nFrames, cm);
-      scaleAndMaskCpu(block.cellIds, block.nFrames, constants, o);
-      const n = block.nFrames * nPixels;
+      scaleAndMaskCpu(block.cellIds, block.nFrames, constants, o, counts);
       totals.frames += block.nFrames;
-      const stages = [0, 0, 0];
-      let masked = 0;
-      for (let i = 0; i < n; i++) {
-        stages[o.gain[i]]++;
-        if (o.mask[i] !== 0) masked++;
-      }
-      totals.maskedValues += masked;
-      totals.highGain += stages[0];
-      totals.mediumGain += stages[1];
-      totals.lowGain += stages[2];
     },
-    summary: () => ({ ...totals }),
+    summary: () => ({ frames: totals.frames, highGain: counts[0], mediumGain: counts[1], lowGain: counts[2], maskedValues: counts[3] }),
   };
 }

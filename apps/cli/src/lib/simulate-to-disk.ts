@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DetcalError, type DetectorPlugin, type SimulateOptions, type SimulatedRun } from '@detcal/core';
-import { writeConstantsFile, writeRawRun } from '@detcal/hdf5';
+import { writeConstantsFile, writeRawRun, writeTruthFrames } from '@detcal/hdf5';
 import type { Progress } from './progress.js';
 
 /** One run written by a simulation. */
@@ -17,6 +17,8 @@ export interface WrittenRun {
   files: string[];
   frames: number;
   bytes: number;
+  /** Per-frame truth file (light, X-ray simulations). */
+  truthFrames?: string;
 }
 
 /** What `detcal simulate` wrote. */
@@ -77,7 +79,12 @@ export async function simulateToDisk(
       compression: opts.compression,
     });
     opts.progress.stop();
-    runs.push({ run: run.run, label: run.label, gainStage: run.gainStage, dir, files: written.files, frames: run.nFrames, bytes: written.bytes });
+    let truthFrames: string | undefined;
+    if (run.truthBlocks) {
+      truthFrames = join(outDir, `truth-frames-r${String(run.run).padStart(4, '0')}.h5`);
+      await writeTruthFrames(truthFrames, run.nFrames, plugin.geometry.moduleRows, plugin.geometry.moduleCols, run.truthBlocks(64));
+    }
+    runs.push({ run: run.run, label: run.label, gainStage: run.gainStage, dir, files: written.files, frames: run.nFrames, bytes: written.bytes, ...(truthFrames ? { truthFrames } : {}) });
   }
   const truthFile = join(outDir, `truth-${plugin.id}-m${options.module}.h5`);
   await writeConstantsFile(truthFile, simulation.truth);

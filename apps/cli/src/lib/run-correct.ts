@@ -1,0 +1,246 @@
+/**
+ * `detcal correct`: finds the run's sequence files, resolves the constants (files and / or store),
+ * checks them against the data before any file is written, then corrects every sequence file into
+ * CORR-R{run}-{AGG}-S{seq}.h5: in-process, or with --threads N in N worker threads, one file each
+ * (read, correct, gzip and write in parallel). When anything fails, the CORR files this call wrote
+ * are removed: the output folder holds all of the run or nothing new.
+ */
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { DETCAL_VERSION, DetcalError, type Conditions, type ConstantArray, type DetectorPlugin, type NumericArray, type ParameterValue } from '@detcal/core';
+import { correctedFileName, discoverRun, openFrameSource, parseRawFileName } from '@detcal/hdf5';
+import { createCpuBackend } from '@detcal/kernels';
+import { cellsOf, resolveCorrectConstants, type ResolvedConstant } from './correct-constants.js';
+import { correctSequence, type SequenceJob, type SequenceResult } from './correct-sequence.js';
+import type { CorrectWorkerTask } from './correct-worker.js';
+import type { Progress } from './progress.js';
+
+/** What `detcal correct` was asked to do. */
+export interface CorrectJob {
+  /** Raw run folder or one raw sequence file. */
+  input: string;
+  /** Output folder for the CORR files. */
+  out: string;
+  /** Constants files. */
+  constantsFiles: string[];
+  /** Store folder. */
+  store?: string;
+  /** Run number for the store lookup (default: from the file names). */
+  runNumber?: number;
+  /** Time for the store lookup (ISO 8601). */
+  at?: string;
+  /** Detector id in the store. */
+  detectorId?: string;
+  /** Conditions the constants must match. */
+  conditions: Conditions;
+  /** Module index. */
+  module: number;
+  /** Parameter overrides. */
+  parameters: Record<string, ParameterValue>;
+  /** Backend of the correction kernel. */
+  backend: 'cpu' | 'gpu';
+  /** Worker threads (one sequence file each). */
+  threads: number;
+  /** Replace CORR files that exist. */
+  force: boolean;
+  /** Extra plugins, passed on to workers. */
+  plugins: string[];
+}
+
+/** What `detcal correct` did. */
+export interface CorrectReport {
+  detector: string;
+  module: number;
+  run?: number;
+  constants: Record<string, string>;
+  unit: string;
+  files: Array<{ input: string; output: string; frames: number; bytesWritten: number; seconds: number }>;
+  frames: number;
+  rawBytes: number;
+  bytesWritten: number;
+  seconds: number;
+  mbPerSecond: number;
+  framesPerSecond: number;
+  peakRssMb: number;
+  threads: number;
+  backend: string;
+  summary: Record<string, number>;
+}
+
+/** The CORR file name of a raw sequence file (CORR-<rest> for files not named RAW-R*-*-S*.h5). */
+function outputName(file: string, run: number | undefined, plugin: DetectorPlugin, module: number, index: number): string {
+  const parsed = parseRawFileName(basename(file));
+  if (parsed) return correctedFileName(parsed.run, parsed.aggregator, parsed.sequence);
+  return correctedFileName(run ?? 0, plugin.layout.aggregator(module), index);
+}
+
+/** Copies a constant's values into shared memory, so worker threads read them without a copy each. */
+function shared(c: ConstantArray): ConstantArray {
+  const src = c.data;
+  const Ctor = src.constructor as new (buf: SharedArrayBuffer) => NumericArray;
+  const data = new Ctor(new SharedArrayBuffer(src.byteLength));
+  (data as Float32Array).set(src as Float32Array);
+  return { ...c, data };
+}
+
+/** Runs the correction of one run. */
+export async function runCorrect(plugin: DetectorPlugin, job: CorrectJob, progress: Progress): Promise<CorrectReport> {
+  const t0 = performance.now();
+  if (!plugin.steps.correct) throw new DetcalError('BAD_INPUT', `detector ${plugin.id} has no correct step`);
+  if (job.constantsFiles.length === 0 && !job.store) throw new DetcalError('BAD_INPUT', 'give the constants: --constants FILE.h5 (from detcal dark) or --store DIR (or set DETCAL_STORE)');
+  const found = await discoverRun(job.input, { layout: plugin.layout, module: job.module });
+  const run = job.runNumber ?? found.run;
+  const outDir = resolve(job.out);
+  const outputs = found.files.map((f, i) => join(outDir, outputName(f, found.run, plugin, job.module, i)));
+  if (!job.force) {
+    const existing = outputs.find((o) => existsSync(o));
+    if (existing) throw new DetcalError('BAD_INPUT', `${existing} exists: choose another --out or pass --force to replace it`);
+  }
+
+  const resolved = await resolveCorrectConstants(plugin, {
+    files: job.constantsFiles,
+    store: job.store,
+    module: job.module,
+    detectorId: job.detectorId,
+    run,
+    at: job.at,
+    conditions: job.conditions,
+  });
+  // Check the constants against the data before writing anything: frame shape (the plugin's
+  // correct step checks it) and memory cells (the run's cells must exist in the constants).
+  const first = await openFrameSource({ files: found.files, layout: plugin.layout, module: job.module, blockFrames: 1 });
+  const constants: Record<string, ConstantArray> = {};
+  for (const [name, r] of Object.entries(resolved)) constants[name] = r.constant;
+  for (const [name, r] of Object.entries(resolved)) {
+    const cells = cellsOf(r.constant);
+    if (first.cellsPerTrain !== undefined && first.cellsPerTrain > cells) {
+      throw new DetcalError('BAD_INPUT', `${name} (${r.source}) covers ${cells} memory cells, the run has ${first.cellsPerTrain} per train: use constants taken with at least ${first.cellsPerTrain} cells`);
+    }
+  }
+  const probe = createCpuBackend();
+  plugin.steps.correct({ module: job.module, constants, parameters: job.parameters, rows: first.rows, cols: first.cols, backend: probe });
+
+  const attributes: Record<string, string | number> = {
+    detector: plugin.id,
+    module: job.module,
+    toolVersion: DETCAL_VERSION,
+    createdAt: new Date().toISOString(),
+    constants: JSON.stringify(Object.fromEntries(Object.entries(resolved).map(([n, r]: [string, ResolvedConstant]) => [n, r.source]))),
+    parameters: JSON.stringify(job.parameters),
+  };
+  const threads = Math.max(1, Math.min(job.threads, found.files.length));
+  const sharedConstants: Record<string, ConstantArray> = {};
+  for (const [name, c] of Object.entries(constants)) sharedConstants[name] = threads > 1 ? shared(c) : c;
+  const jobs: SequenceJob[] = found.files.map((input, i) => ({
+    input,
+    output: outputs[i],
+    module: job.module,
+    constants: sharedConstants,
+    parameters: job.parameters,
+    backend: job.backend,
+    attributes,
+  }));
+
+  mkdirSync(outDir, { recursive: true });
+  const written: string[] = [];
+  progress.start(`correct ${plugin.id}`, first.nFrames);
+  let results: SequenceResult[];
+  try {
+    results = threads === 1 ? await inProcess(plugin, jobs, progress, written) : await inWorkers(plugin.id, job.plugins, jobs, threads, progress, written);
+  } catch (err) {
+    for (const f of written) rmSync(f, { force: true });
+    throw err;
+  } finally {
+    progress.stop();
+  }
+
+  const seconds = (performance.now() - t0) / 1000;
+  const frames = results.reduce((a, r) => a + r.frames, 0);
+  const rawBytes = results.reduce((a, r) => a + r.rawBytes, 0);
+  const summary: Record<string, number> = {};
+  for (const r of results) for (const [k, v] of Object.entries(r.summary)) summary[k] = (summary[k] ?? 0) + v;
+  return {
+    detector: plugin.id,
+    module: job.module,
+    run,
+    constants: Object.fromEntries(Object.entries(resolved).map(([n, r]) => [n, r.source])),
+    unit: results[0]?.unit ?? '',
+    files: results.map((r) => ({ input: r.input, output: r.output, frames: r.frames, bytesWritten: r.bytesWritten, seconds: r.seconds })),
+    frames,
+    rawBytes,
+    bytesWritten: results.reduce((a, r) => a + r.bytesWritten, 0),
+    seconds,
+    mbPerSecond: rawBytes / 1e6 / seconds,
+    framesPerSecond: frames / seconds,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    threads,
+    backend: job.backend,
+    summary,
+  };
+}
+
+async function inProcess(plugin: DetectorPlugin, jobs: SequenceJob[], progress: Progress, written: string[]): Promise<SequenceResult[]> {
+  const results: SequenceResult[] = [];
+  for (const j of jobs) {
+    const r = await correctSequence(plugin, j, (f, b) => progress.tick(f, b));
+    written.push(r.output);
+    results.push(r);
+  }
+  return results;
+}
+
+/** The compiled worker script next to this module (the CLI runs from dist). */
+function workerUrl(): URL {
+  return new URL('./correct-worker.js', import.meta.url);
+}
+
+function inWorkers(detector: string, plugins: string[], jobs: SequenceJob[], threads: number, progress: Progress, written: string[]): Promise<SequenceResult[]> {
+  const results: SequenceResult[] = new Array(jobs.length);
+  let next = 0;
+  let failed = false;
+  const workers: Worker[] = [];
+  return new Promise((resolvePromise, reject) => {
+    let running = 0;
+    const fail = (err: Error) => {
+      if (failed) return;
+      failed = true;
+      for (const w of workers) void w.terminate();
+      reject(err);
+    };
+    const launch = (w: Worker) => {
+      if (failed) return;
+      if (next >= jobs.length) {
+        void w.terminate();
+        if (--running === 0) resolvePromise(results);
+        return;
+      }
+      const index = next++;
+      const task: CorrectWorkerTask = { plugins, detector, job: jobs[index] };
+      const onMessage = (m: { type: string; frames?: number; bytes?: number; result?: SequenceResult; code?: string; message?: string }) => {
+        if (m.type === 'block') progress.tick(m.frames ?? 0, m.bytes ?? 0);
+        else if (m.type === 'done' && m.result) {
+          w.off('message', onMessage);
+          written.push(m.result.output);
+          results[index] = m.result;
+          launch(w);
+        } else if (m.type === 'error') {
+          fail(new DetcalError((m.code ?? 'INTERNAL') as never, m.message ?? 'worker failed'));
+        }
+      };
+      w.on('message', onMessage);
+      w.postMessage(task);
+    };
+    for (let i = 0; i < threads; i++) {
+      if (!existsSync(new URL(workerUrl()))) {
+        fail(new DetcalError('INTERNAL', 'correct worker script not found: build detcal (pnpm run build) or use --threads 1'));
+        return;
+      }
+      const w = new Worker(workerUrl());
+      w.on('error', (err) => fail(err));
+      workers.push(w);
+      running++;
+      launch(w);
+    }
+  });
+}
