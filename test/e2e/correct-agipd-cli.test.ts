@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, truncateSync, copyFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detcal } from './run-cli.js';
+import { detcal, repoRoot } from './run-cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'detcal-correct-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -119,6 +119,30 @@ print(int(same), worst)
     expect(same).toBe(1);
     // float32 offset subtraction of integers < 2^24 is exact; the common mode adds float32 rounding.
     expect(worst).toBeLessThan(1e-3);
+  });
+
+  it('matches the numpy reference implementation (tools/bench/numpy_correct.py) value for value', () => {
+    const ours = join(work, 'corr-1');
+    if (!existsSync(ours)) expect(detcal(['correct', 'agipd', lightRun, '--constants', dark, '--out', ours, '--threads', '1']).status).toBe(0);
+    const ref = join(work, 'corr-numpy');
+    const raw = readdirSync(lightRun).map((f) => join(lightRun, f)).sort();
+    execFileSync('/usr/bin/python3', [join(repoRoot, 'tools/bench/numpy_correct.py'), dark, ref, ...raw], { encoding: 'utf8' });
+    const cmp = `
+import h5py, sys, glob, os, numpy as np
+src = 'INSTRUMENT/SPB_DET_AGIPD1M-1/CORR/0CH0:output/image/'
+same = True; worst = 0.0
+for p in sorted(glob.glob(sys.argv[1] + '/CORR-*.h5')):
+    x = h5py.File(p, 'r'); y = h5py.File(os.path.join(sys.argv[2], os.path.basename(p).replace('CORR-', 'NPCORR-')), 'r')
+    same &= all(np.array_equal(x[src + k][()], y[src + k][()]) for k in ('gain', 'mask'))
+    dx = x[src + 'data'][()]; dy = y[src + 'data'][()]
+    same &= bool(np.array_equal(np.isnan(dx), np.isnan(dy)))
+    worst = max(worst, float(np.nanmax(np.abs(dx - dy))))
+print(int(same), worst)
+`;
+    const [same, worst] = h5py(cmp, ours, ref).trim().split(' ').map(Number);
+    expect(same).toBe(1);
+    // Both compute in float32; the common-mode means are summed in different orders.
+    expect(worst).toBeLessThan(1e-2);
   });
 
   it('refuses constants with fewer memory cells than the run, naming both, and writes nothing', () => {

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Correction benchmark: simulate (once, cached) AGIPD darks and a light run of the same module,
+// characterize the darks, then time in separate processes, write path included:
+//   - `detcal correct agipd` with 1 thread, with N threads (one sequence file each), and the gpu.js kernel,
+//   - the numpy/h5py reference of the same correction (tools/bench/numpy_correct.py),
+// and print MB/s of raw data, frames/s and peak RSS. Other detectors: detcal only, when their plugin
+// can simulate light.  usage: pnpm bench correct [--cells 32] [--trains 64] [--threads 2] [--data DIR]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const root = new URL('../..', import.meta.url).pathname;
+const cli = join(root, 'apps/cli/bin/run.js');
+const { values } = parseArgs({
+  options: {
+    cells: { type: 'string', default: '32' },
+    trains: { type: 'string', default: '64' },
+    threads: { type: 'string', default: String(availableParallelism()) },
+    backends: { type: 'string', default: 'cpu,gpu' },
+    data: { type: 'string', default: join(root, '.bench-data/correct') },
+    out: { type: 'string', default: join(root, 'tools/bench/results/correct.json') },
+  },
+});
+
+const run = (args) => execFileSync(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const dir = values.data;
+const key = `agipd-c${values.cells}-t${values.trains}`;
+const base = join(dir, key);
+if (!existsSync(join(base, 'light', 'simulation.json'))) {
+  rmSync(base, { recursive: true, force: true });
+  mkdirSync(base, { recursive: true });
+  console.error(`bench: simulating AGIPD darks and a light run (${values.cells} cells x ${values.trains} trains) into ${base} ...`);
+  const darks = JSON.parse(run(['simulate', 'agipd', '--kind', 'dark', '--out', join(base, 'dark'), '--cells', values.cells, '--trains', '16', '--json'])).runs.map((r) => r.dir);
+  run(['dark', 'agipd', ...darks, '--out', join(base, 'dark.h5')]);
+  // sequence files of 256 frames, so that threads have files to share
+  run(['simulate', 'agipd', '--kind', 'light', '--out', join(base, 'light'), '--cells', values.cells, '--trains', values.trains, '--run', '50', '--frames-per-sequence', '256', '--json']);
+}
+const sim = JSON.parse(readFileSync(join(base, 'light', 'simulation.json'), 'utf8'));
+const lightRun = sim.runs[0].dir;
+const rows = [];
+const variants = [{ label: 'detcal cpu, 1 thread', args: ['--threads', '1'] }, { label: `detcal cpu, ${values.threads} threads`, args: ['--threads', values.threads] }];
+if (values.backends.split(',').includes('gpu')) variants.push({ label: 'detcal gpu.js kernel, 1 thread', args: ['--threads', '1', '--backend', 'gpu'] });
+for (const v of variants) {
+  const out = join(base, 'corr');
+  rmSync(out, { recursive: true, force: true });
+  const r = spawnSync(process.execPath, [cli, 'correct', 'agipd', lightRun, '--constants', join(base, 'dark.h5'), '--out', out, '--json', ...v.args], { encoding: 'utf8' });
+  if (r.status !== 0) { rows.push({ impl: v.label, error: r.stderr.trim() }); continue; }
+  const rep = JSON.parse(r.stdout);
+  rows.push({ impl: v.label, seconds: rep.seconds, MBps: rep.mbPerSecond, framesPerSecond: rep.framesPerSecond, peakRssMB: rep.peakRssMb, bytes: rep.rawBytes, frames: rep.frames });
+}
+const npOut = join(base, 'npcorr');
+rmSync(npOut, { recursive: true, force: true });
+const raw = readdirSync(lightRun).filter((f) => f.endsWith('.h5')).sort().map((f) => join(lightRun, f));
+const py = spawnSync('/usr/bin/python3', [join(root, 'tools/bench/numpy_correct.py'), join(base, 'dark.h5'), npOut, ...raw], { encoding: 'utf8' });
+rows.push(py.status === 0 ? { impl: 'numpy reference, 1 process', ...JSON.parse(py.stdout.trim().split('\n').pop()) } : { impl: 'numpy reference', error: py.stderr.trim().split('\n').pop() });
+rmSync(npOut, { recursive: true, force: true });
+rmSync(join(base, 'corr'), { recursive: true, force: true });
+
+const f = (x, d = 0) => (typeof x === 'number' ? x.toFixed(d) : '-');
+const numpy = rows.find((r) => r.impl.startsWith('numpy') && !r.error);
+console.log(`AGIPD correction, ${sim.runs[0].frames} frames (${values.cells} cells), ${sim.runs[0].files.length} sequence files, write path included`);
+console.log(['implementation', 'seconds', 'MB/s', 'frames/s', 'peak RSS MB', 'vs numpy'].join(' | '));
+for (const r of rows) {
+  if (r.error) { console.log(`${r.impl} | error: ${r.error}`); continue; }
+  console.log([r.impl, f(r.seconds, 2), f(r.MBps), f(r.framesPerSecond), f(r.peakRssMB), numpy ? `${f(r.MBps / numpy.MBps, 2)}x` : '-'].join(' | '));
+}
+mkdirSync(join(values.out, '..'), { recursive: true });
+writeFileSync(values.out, JSON.stringify({ date: new Date().toISOString(), cpus: availableParallelism(), rows }, null, 2));
+console.error(`bench: wrote ${values.out}`);
