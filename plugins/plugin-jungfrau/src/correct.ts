@@ -7,9 +7,9 @@
  * bits 15:14 of the raw word (LCLS packing).
  */
 import { DetcalError, numberParam, type CorrectedDataset, type CorrectSetup, type Corrector, type FrameBlock, type NumericArray } from '@detcal/core';
-import { JUNGFRAU_BANKS, commonModeBanked } from '@detcal/kernels';
+import { JUNGFRAU_BANKS } from '@detcal/kernels';
 import { prepareJungfrauConstants, type CorrectedUnit } from './correct-constants.js';
-import { finishFrame, subtractOffsetFrame, type FramePlanes } from './correct-kernel.js';
+import { bankCommonMode, correctFrameDirect, finishFrame, subtractOffsetFrame, type BankCandidates, type FramePlanes } from './correct-kernel.js';
 import { resolveCorrectParameters } from './correct-parameters.js';
 
 /** The datasets the Jungfrau correction writes, 'data' in the given unit. */
@@ -23,13 +23,21 @@ export function jungfrauCorrectedDatasets(unit: CorrectedUnit): CorrectedDataset
 }
 
 /** Bank index of every pixel of a rows x cols frame, banks of JUNGFRAU_BANKS numbered row-major. */
-function bankMap(rows: number, cols: number): Uint8Array {
-  const out = new Uint8Array(rows * cols);
+function bankMap(rows: number, cols: number): Uint16Array {
+  const out = new Uint16Array(rows * cols);
   const perRow = cols / JUNGFRAU_BANKS.bankCols;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) out[r * cols + c] = Math.floor(r / JUNGFRAU_BANKS.bankRows) * perRow + Math.floor(c / JUNGFRAU_BANKS.bankCols);
   }
   return out;
+}
+
+/** Empty per-bank candidate buffers for rows x cols frames. */
+function bankCandidates(rows: number, cols: number, thresholdAdu: number): BankCandidates {
+  const bankSize = JUNGFRAU_BANKS.bankRows * JUNGFRAU_BANKS.bankCols, nBanks = (rows * cols) / bankSize;
+  const all = new Float64Array(rows * cols);
+  const values = Array.from({ length: nBanks }, (_, b) => all.subarray(b * bankSize, (b + 1) * bankSize));
+  return { bankOf: bankMap(rows, cols), values, counts: new Int32Array(nBanks), thresholdAdu };
 }
 
 function checkOutput(out: Record<string, NumericArray>, name: string, type: string, ok: boolean, length: number): void {
@@ -49,12 +57,11 @@ export function jungfrauCorrect(setup: CorrectSetup): Corrector {
   if (commonMode && (rows % JUNGFRAU_BANKS.bankRows !== 0 || cols % JUNGFRAU_BANKS.bankCols !== 0)) {
     throw new DetcalError('SHAPE_MISMATCH', `common_mode needs frames tiled by banks of ${JUNGFRAU_BANKS.bankRows} x ${JUNGFRAU_BANKS.bankCols} pixels, got ${rows} x ${cols}`);
   }
-  const thresholdAdu = numberParam(p, 'cm_threshold_adu');
-  const cmOptions = { minPixels: numberParam(p, 'cm_npix_min'), maxCorrAdu: numberParam(p, 'cm_cormax_adu'), scratch: new Float64Array(JUNGFRAU_BANKS.bankRows * JUNGFRAU_BANKS.bankCols) };
-  const nBanks = commonMode ? pixels / (JUNGFRAU_BANKS.bankRows * JUNGFRAU_BANKS.bankCols) : 0;
-  const candidates = commonMode ? new Float32Array(pixels) : null;
-  const cmByBank = commonMode ? new Float32Array(nBanks) : null;
-  const bankOf = commonMode ? bankMap(rows, cols) : new Uint8Array(0);
+  const minPixels = numberParam(p, 'cm_npix_min'), maxCorrAdu = numberParam(p, 'cm_cormax_adu');
+  const bankSize = JUNGFRAU_BANKS.bankRows * JUNGFRAU_BANKS.bankCols;
+  const nBanks = commonMode ? pixels / bankSize : 0;
+  const candidates: BankCandidates | null = commonMode ? bankCandidates(rows, cols, numberParam(p, 'cm_threshold_adu')) : null;
+  const cmByBank = new Float32Array(nBanks);
   const planes: FramePlanes = { offsetAdu: c.offsetAdu, badPixels: c.badPixels, scale: c.scale, cellBase: 0, stageStride: c.cells * pixels };
   const stageCounts = new Float64Array(4);
   let packedBits: Uint8Array | null = null;
@@ -85,14 +92,15 @@ export function jungfrauCorrect(setup: CorrectSetup): Corrector {
         }
         planes.cellBase = cell * pixels;
         const o = f * pixels;
-        subtractOffsetFrame(block.data, bits, o, pixels, planes, thresholdAdu, data as Float32Array, mask as Uint32Array, gain as Uint8Array, candidates, stageCounts);
-        if (candidates && cmByBank) {
-          const r = commonModeBanked(candidates, rows, cols, JUNGFRAU_BANKS, ['bank'], undefined, cmOptions, [cmByBank]);
-          totals.cmBanks += r[0].groups;
-          totals.cmBanksCorrected += r[0].corrected;
+        if (!candidates) {
+          totals.maskedValues += correctFrameDirect(block.data, bits, o, pixels, planes, maskValue, maskBadPixels, data as Float32Array, mask as Uint32Array, gain as Uint8Array, stageCounts);
+        } else {
+          subtractOffsetFrame(block.data, bits, o, pixels, planes, candidates, data as Float32Array, mask as Uint32Array, gain as Uint8Array, stageCounts);
+          totals.cmBanks += nBanks;
+          totals.cmBanksCorrected += bankCommonMode(candidates, minPixels, maxCorrAdu, cmByBank);
           for (let b = 0; b < nBanks; b++) totals.cmAbsSumAdu += Math.abs(cmByBank[b]);
+          totals.maskedValues += finishFrame(o, pixels, planes, cmByBank, candidates.bankOf, maskValue, maskBadPixels, data as Float32Array, mask as Uint32Array, gain as Uint8Array);
         }
-        totals.maskedValues += finishFrame(o, pixels, planes, cmByBank, bankOf, maskValue, maskBadPixels, data as Float32Array, mask as Uint32Array, gain as Uint8Array);
       }
       totals.frames += block.nFrames;
     },
