@@ -26,9 +26,17 @@ describe('jungfrau plugin', () => {
     const g = jungfrauPlugin.geometry;
     expect([g.moduleRows, g.moduleCols, g.maxMemoryCells, g.gainStages, g.pixelSizeUm]).toEqual([512, 1024, 16, 3, 75]);
     expect(g.gainStageNames).toEqual(['G0', 'G1', 'G2']);
-    expect(jungfrauPlugin.constantTypes.map((c) => c.name)).toEqual(['Offset', 'Noise', 'BadPixelsDark']);
+    expect(jungfrauPlugin.constantTypes.map((c) => c.name)).toEqual(['Offset', 'Noise', 'BadPixelsDark', 'RelativeGain', 'BadPixelsFF']);
     expect(JUNGFRAU_GAIN_BITS.map(gainStageOfBits)).toEqual([0, 1, 2]);
     expect(gainStageOfBits(2)).toBe(-1);
+  });
+
+  it('declares the correction: Offset required, the gain and flag constants optional, parameters with defaults', () => {
+    expect(jungfrauPlugin.steps.correct).toBeTypeOf('function');
+    expect(jungfrauPlugin.correctConstants).toEqual({ required: ['Offset'], optional: ['BadPixelsDark', 'RelativeGain', 'BadPixelsFF'] });
+    const defaults = Object.fromEntries((jungfrauPlugin.correctParameters ?? []).map((s) => [s.name, s.defaultValue]));
+    expect(defaults).toEqual({ mask_value: NaN, mask_bad_pixels: true, photon_energy_kev: 0, common_mode: false, cm_threshold_adu: 100, cm_npix_min: 10, cm_cormax_adu: 200 });
+    expect(jungfrauPlugin.simulationKinds).toEqual(['dark', 'light']);
   });
 
   it('rejects unsupported kinds and out-of-range options with BAD_INPUT', () => {
@@ -40,9 +48,9 @@ describe('jungfrau plugin', () => {
       }
       throw new Error('no error');
     };
-    expect(err({ kind: 'light' })).toBeInstanceOf(DetcalError);
-    expect(err({ kind: 'light' }).code).toBe('BAD_INPUT');
-    expect(err({ kind: 'light' }).message).toContain('supported kinds are dark');
+    expect(err({ kind: 'xray' })).toBeInstanceOf(DetcalError);
+    expect(err({ kind: 'xray' }).code).toBe('BAD_INPUT');
+    expect(err({ kind: 'xray' }).message).toContain('supported kinds are dark, light');
     expect(err({ cells: 17 }).code).toBe('BAD_INPUT');
     expect(err({ module: 2 }).code).toBe('BAD_INPUT');
   });

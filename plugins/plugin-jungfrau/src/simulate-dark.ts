@@ -7,8 +7,9 @@ import { Random, makeConstantSet } from '@detcal/core';
 import type { FrameBlock, SimulateOptions, Simulation } from '@detcal/core';
 import { JUNGFRAU_ADC_MAX_ADU, JUNGFRAU_DARK_RUNS, JUNGFRAU_SIM_CONDITIONS, JUNGFRAU_STAGES, JUNGFRAU_WRONG_GAIN } from './dark-model.js';
 import { JUNGFRAU_GAIN_BITS } from './gain-bits.js';
+import { drawJungfrauPixelTruth } from './pixel-truth.js';
 import { jungfrauGeometry } from './geometry.js';
-import { DEFAULT_DEFECT_FRACTIONS, DEFAULT_DEFECT_STRENGTH, EVENT_STREAM, RUN_STREAM, TRUTH_STREAM, applyDefects, badPixelsTruth, checkSimulateOptions, drawPixelMaps, firstTrainIdOf, pickDefects, rawNoiseAdu, simulatedRun, streamSeed, truthArray, truthMetadata } from '@detcal/simulator';
+import { DEFAULT_DEFECT_STRENGTH, EVENT_STREAM, RUN_STREAM, badPixelsTruth, checkSimulateOptions, firstTrainIdOf, rawNoiseAdu, simulatedRun, streamSeed, truthArray, truthMetadata } from '@detcal/simulator';
 import type { BlockFiller, PixelMaps } from '@detcal/simulator';
 import { drawWrongGainEvents, wrongGainCounts } from './wrong-gain.js';
 import type { WrongGainEvents } from './wrong-gain.js';
@@ -19,10 +20,7 @@ export function simulateJungfrauDark(options: SimulateOptions): Simulation {
   const { seed, module, cells, trains } = options;
   const { moduleRows: rows, moduleCols: cols } = jungfrauGeometry;
   const pixels = rows * cols;
-  const rng = new Random(streamSeed(seed, module, TRUTH_STREAM));
-  const maps = drawPixelMaps(rng, jungfrauGeometry, JUNGFRAU_STAGES, cells);
-  const defects = pickDefects(rng, pixels, DEFAULT_DEFECT_FRACTIONS);
-  applyDefects(maps, defects, JUNGFRAU_ADC_MAX_ADU);
+  const { maps, defects } = drawJungfrauPixelTruth(seed, module, cells);
 
   const events = JUNGFRAU_DARK_RUNS.map((r, i) =>
     drawWrongGainEvents(
