@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentileOfSorted, robustRange } from './color-range.js';
+import { percentileInPlace, percentileOfSorted, robustRange } from './color-range.js';
 
 describe('robustRange', () => {
   it('gives the 0.5 and 99.5 percentiles with linear interpolation (numpy default)', () => {
@@ -32,5 +32,15 @@ describe('robustRange', () => {
   it('interpolates percentiles between ranks', () => {
     expect(percentileOfSorted([1, 2, 3, 4], 50)).toBe(2.5);
     expect(percentileOfSorted([7], 99)).toBe(7);
+  });
+
+  it('selects the same percentiles as sorting, on shuffled data with ties', () => {
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (const n of [2, 3, 10, 1001, 65536]) {
+      const v = Float64Array.from({ length: n }, () => Math.floor(rand() * 50) + rand() * 0.01 * (rand() < 0.5 ? 0 : 1));
+      const sorted = Float64Array.from(v).sort();
+      for (const p of [0, 0.5, 25, 50, 99.5, 100]) expect(percentileInPlace(Float64Array.from(v), p), `n ${n} p ${p}`).toBe(percentileOfSorted(sorted, p));
+    }
   });
 });

@@ -32,8 +32,53 @@ export function robustRange(values: ArrayLike<number>, opts: RobustRangeOptions 
   let finite = collectFinite(values, opts.mask);
   if (finite.length === 0 && opts.mask) finite = collectFinite(values, undefined);
   if (finite.length === 0) return { min: 0, max: 1 };
-  finite.sort();
-  return widen({ min: percentileOfSorted(finite, low), max: percentileOfSorted(finite, high) });
+  return widen({ min: percentileInPlace(finite, low), max: percentileInPlace(finite, high) });
+}
+
+/**
+ * Percentile p (0-100) of values, as percentileOfSorted of the sorted values, by selection in O(n)
+ * (reorders `values`): a frame needs two percentiles, and sorting a million pixels is ~10x slower.
+ */
+export function percentileInPlace(values: Float64Array, p: number): number {
+  const n = values.length;
+  if (n === 1) return values[0];
+  const pos = (Math.min(100, Math.max(0, p)) / 100) * (n - 1);
+  const i = Math.floor(pos);
+  const f = pos - i;
+  const a = selectInPlace(values, i);
+  if (f === 0 || i + 1 >= n) return a;
+  let b = Infinity;
+  for (let k = i + 1; k < n; k++) if (values[k] < b) b = values[k];
+  return a + f * (b - a);
+}
+
+/** Reorders values so that values[k] is the k-th smallest, smaller ones before it and larger ones after it (Hoare selection, median-of-three pivots). */
+function selectInPlace(v: Float64Array, k: number): number {
+  let lo = 0, hi = v.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // Median of three as the pivot.
+    if (v[mid] < v[lo]) swap(v, mid, lo);
+    if (v[hi] < v[lo]) swap(v, hi, lo);
+    if (v[hi] < v[mid]) swap(v, hi, mid);
+    const pivot = v[mid];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (v[i] < pivot) i++;
+      while (v[j] > pivot) j--;
+      if (i <= j) { swap(v, i, j); i++; j--; }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return v[k];
+  }
+  return v[k];
+}
+
+function swap(v: Float64Array, a: number, b: number): void {
+  const t = v[a];
+  v[a] = v[b];
+  v[b] = t;
 }
 
 /** Widens a zero-width (or reversed) range so that it has a positive width. */

@@ -80,7 +80,7 @@ export function renderMapPlot(values: ArrayLike<number>, rows: number, cols: num
   const lh = textHeight(LABEL_SCALE);
 
   const imageX = PAD + lh + 8 + tickLabelWidth(rowTicks) + TICK_LENGTH + 6;
-  const imageY = titleBlockHeight(opts.subtitle) + lh + 8; // room for the unit above the colour bar
+  const imageY = titleBlockHeight(opts.subtitle) + lh + 14; // room for the unit above the colour bar
   const barX = imageX + scale.width + 24;
   const unitText = opts.unit ? `[${opts.unit}]` : '';
   const barRight = barX + BAR_WIDTH + TICK_LENGTH + 6 + Math.max(tickLabelWidth(barTicks), textWidth(unitText, LABEL_SCALE) - BAR_WIDTH);
@@ -104,7 +104,7 @@ export function renderMapPlot(values: ArrayLike<number>, rows: number, cols: num
 
   drawColorBar(r, barX, imageY, barHeight);
   drawRightTicks(r, barX + BAR_WIDTH, barTicks, (v) => imageY + (barHeight - 1) * (1 - (v - range.min) / (range.max - range.min)));
-  if (unitText) r.drawText(barX, imageY - lh - 6, unitText, COLORS.text, { scale: LABEL_SCALE });
+  if (unitText) r.drawText(barX, imageY - lh - 12, unitText, COLORS.text, { scale: LABEL_SCALE });
 
   let x = imageX;
   for (const it of legend) {
@@ -165,12 +165,11 @@ function drawImage(r: Raster, values: ArrayLike<number>, rows: number, cols: num
       const cb = k >= 0 ? VIRIDIS[k * 3 + 2] : k === NAN_INDEX ? COLORS.nan[2] : COLORS.masked[2];
       const px = x0 + (sx / s.block) * s.zoom, py = y0 + (sy / s.block) * s.zoom;
       for (let dy = 0; dy < s.zoom; dy++) {
-        let o = ((py + dy) * r.width + px) * 4;
-        for (let dx = 0; dx < s.zoom; dx++, o += 4) {
+        let o = ((py + dy) * r.width + px) * 3;
+        for (let dx = 0; dx < s.zoom; dx++, o += 3) {
           data[o] = cr;
           data[o + 1] = cg;
           data[o + 2] = cb;
-          data[o + 3] = 255;
         }
       }
     }

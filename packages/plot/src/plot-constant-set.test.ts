@@ -80,12 +80,13 @@ describe('plotConstantSet', () => {
   });
 
   it('fails with one line for a cell beyond the constants and for a folder that cannot be written', async () => {
-    await expect(plotConstantSet(agipdLikeSet(), path.join(work, 'x'), { cell: 2 })).rejects.toThrow(/memory cell 2 is not in the constants: they have 2 cells \(0..1\)/);
+    await expect(plotConstantSet(agipdLikeSet(), path.join(work, 'x'), { cell: 2 })).rejects.toThrow(/^memory cell 2 is not in the constants: they have 2 memory cells \(0..1\); pick one below 2$/);
+    await expect(plotConstantSet(agipdLikeSet(), path.join(work, 'x'), { cell: 5, labels: { cell: '--plot-cell' } })).rejects.toThrow(/^--plot-cell 5 is not in the constants/);
     const file = path.join(work, 'a-file');
     fs.writeFileSync(file, 'x');
     const err = await plotConstantSet(agipdLikeSet(), path.join(file, 'plots'), {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DetcalError);
-    expect((err as Error).message).toMatch(/a-file\/plots is not a writable folder \(ENOTDIR\)/);
+    expect((err as Error).message).toMatch(/^plot folder .*a-file\/plots is not a writable folder \(ENOTDIR\)/);
     expect((err as Error).message).not.toContain('\n');
   });
 });

@@ -32,6 +32,8 @@ export interface PlotSetOptions {
   logY?: boolean;
   /** Histogram bins (default 100). */
   bins?: number;
+  /** How errors name the cell and the folder (default 'memory cell', 'plot folder'; the CLI passes its flags). */
+  labels?: { cell?: string; dir?: string };
 }
 
 /** Number of memory cells of a set: the longest 'cell' axis of its constants (1 where none has one). */
@@ -53,9 +55,10 @@ export async function plotConstantSet(set: ConstantSet, dir: string, opts: PlotS
   const cell = opts.cell ?? 0;
   const cells = cellsOf(set);
   if (!Number.isInteger(cell) || cell < 0 || cell >= cells) {
-    throw new DetcalError('BAD_INPUT', `memory cell ${cell} is not in the constants: they have ${cells} cell${cells === 1 ? '' : 's'} (0..${cells - 1}); pick a cell below ${cells}`);
+    const what = opts.labels?.cell ?? 'memory cell';
+    throw new DetcalError('BAD_INPUT', `${what} ${cell} is not in the constants: they have ${cells} memory cell${cells === 1 ? '' : 's'} (0..${cells - 1}); pick one below ${cells}`);
   }
-  ensureWritableDir(dir);
+  ensureWritableDir(dir, opts.labels?.dir);
   const flags = badPixelSource(set);
   const subtitle = subtitleOf(set);
   const p = opts.percentiles ?? DEFAULT_PERCENTILES;

@@ -1,4 +1,4 @@
-/** An RGBA canvas with the few drawing operations plots need: rectangles, lines, bitmap-font text, PNG encoding. */
+/** An RGB canvas with the few drawing operations plots need: rectangles, lines, bitmap-font text, PNG encoding. */
 import { PNG } from 'pngjs';
 import { GLYPH_ADVANCE, GLYPH_HEIGHT, GLYPH_WIDTH, glyphPixel, textWidth } from './bitmap-font.js';
 
@@ -30,35 +30,34 @@ export interface TextOptions {
   vertical?: boolean;
 }
 
-/** An RGBA image, row-major, 4 bytes per pixel, filled with the background colour. */
+/** An opaque RGB image, row-major, 3 bytes per pixel, filled with the background colour. */
 export class Raster {
   /** Width in pixels. */
   readonly width: number;
   /** Height in pixels. */
   readonly height: number;
-  /** Pixels, row-major RGBA. */
+  /** Pixels, row-major RGB. */
   readonly data: Uint8Array;
 
   constructor(width: number, height: number, background: Rgb = COLORS.background) {
     this.width = Math.max(1, Math.round(width));
     this.height = Math.max(1, Math.round(height));
-    this.data = new Uint8Array(this.width * this.height * 4);
+    this.data = new Uint8Array(this.width * this.height * 3);
     this.fillRect(0, 0, this.width, this.height, background);
   }
 
   /** Sets one pixel (ignored outside the canvas). */
   setPixel(x: number, y: number, c: Rgb): void {
     if (x < 0 || y < 0 || x >= this.width || y >= this.height) return;
-    const o = (y * this.width + x) * 4;
+    const o = (y * this.width + x) * 3;
     this.data[o] = c[0];
     this.data[o + 1] = c[1];
     this.data[o + 2] = c[2];
-    this.data[o + 3] = 255;
   }
 
   /** The [r, g, b] of a pixel. */
   getPixel(x: number, y: number): [number, number, number] {
-    const o = (y * this.width + x) * 4;
+    const o = (y * this.width + x) * 3;
     return [this.data[o], this.data[o + 1], this.data[o + 2]];
   }
 
@@ -66,15 +65,15 @@ export class Raster {
   fillRect(x: number, y: number, w: number, h: number, c: Rgb): void {
     const x0 = Math.max(0, Math.round(x)), y0 = Math.max(0, Math.round(y));
     const x1 = Math.min(this.width, Math.round(x + w)), y1 = Math.min(this.height, Math.round(y + h));
-    for (let yy = y0; yy < y1; yy++) {
-      let o = (yy * this.width + x0) * 4;
-      for (let xx = x0; xx < x1; xx++, o += 4) {
-        this.data[o] = c[0];
-        this.data[o + 1] = c[1];
-        this.data[o + 2] = c[2];
-        this.data[o + 3] = 255;
-      }
+    if (x1 <= x0 || y1 <= y0) return;
+    // Paint the first row, then copy it to the others.
+    const first = (y0 * this.width + x0) * 3, rowBytes = (x1 - x0) * 3;
+    for (let o = first; o < first + rowBytes; o += 3) {
+      this.data[o] = c[0];
+      this.data[o + 1] = c[1];
+      this.data[o + 2] = c[2];
     }
+    for (let yy = y0 + 1; yy < y1; yy++) this.data.copyWithin((yy * this.width + x0) * 3, first, first + rowBytes);
   }
 
   /** Draws the 1-pixel outline of a w x h rectangle at (x, y). */
@@ -131,27 +130,30 @@ export class Raster {
       for (let xx = 0; xx < src.width; xx++) {
         const tx = x + xx;
         if (tx < 0 || tx >= this.width) continue;
-        const so = (yy * src.width + xx) * 4, to = (ty * this.width + tx) * 4;
+        const so = (yy * src.width + xx) * 3, to = (ty * this.width + tx) * 3;
         this.data[to] = src.data[so];
         this.data[to + 1] = src.data[so + 1];
         this.data[to + 2] = src.data[so + 2];
-        this.data[to + 3] = src.data[so + 3];
       }
     }
   }
 
-  /** Encodes the canvas as an 8-bit RGB PNG (the canvas is opaque; the 'up' row filter is about twice as fast as pngjs's adaptive choice, and as small). */
+  /** Encodes the canvas as an 8-bit RGB PNG (RGB in and out is pngjs's no-conversion path; the 'up' row filter is about twice as fast as its adaptive choice, and as small). */
   toPng(): Buffer {
-    const png = new PNG({ width: this.width, height: this.height });
+    const png = new PNG({ width: this.width, height: this.height, colorType: 2, inputColorType: 2, inputHasAlpha: false });
     png.data = Buffer.from(this.data.buffer, this.data.byteOffset, this.data.byteLength);
-    return PNG.sync.write(png, { colorType: 2, inputHasAlpha: true, filterType: 2 });
+    return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false, filterType: 2 });
   }
 
-  /** Decodes a PNG (as written by toPng, or any 8-bit PNG) into a Raster. */
+  /** Decodes a PNG (as written by toPng, or any 8-bit PNG; alpha is dropped) into a Raster. */
   static fromPng(bytes: Buffer): Raster {
     const png = PNG.sync.read(bytes);
     const r = new Raster(png.width, png.height);
-    r.data.set(png.data);
+    for (let i = 0, n = png.width * png.height; i < n; i++) {
+      r.data[i * 3] = png.data[i * 4];
+      r.data[i * 3 + 1] = png.data[i * 4 + 1];
+      r.data[i * 3 + 2] = png.data[i * 4 + 2];
+    }
     return r;
   }
 }
