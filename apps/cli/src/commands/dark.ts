@@ -8,6 +8,7 @@ import { createProgress } from '../lib/progress.js';
 import { runDark, type DarkReport } from '../lib/run-dark.js';
 import { optionalStoreDir, saveSetToStore } from '../lib/store-io.js';
 import { parseRunRange } from '@detcal/store';
+import { ensureWritableDir, plotConstantSet } from '@detcal/plot';
 import { formatSummary } from '../lib/summarize-constants.js';
 
 export default class Dark extends BaseCommand {
@@ -49,9 +50,11 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
     'first-frame': Flags.integer({ summary: 'First frame of each run to use.', min: 0 }),
     'last-frame': Flags.integer({ summary: 'End of the frame range (exclusive).', min: 1 }),
     'help-params': Flags.boolean({ summary: 'List the parameters of the dark step and their defaults, then exit.' }),
+    plot: Flags.string({ summary: 'Also write PNG maps and histograms of every constant per gain stage, and bad-pixel maps, into this folder.', helpValue: 'DIR' }),
+    'plot-cell': Flags.integer({ summary: 'Memory cell that --plot shows.', default: 0, min: 0 }),
   };
 
-  async run(): Promise<(DarkReport & { stored?: Array<{ id: number; ctype: string; path: string }> }) | { parameters: unknown }> {
+  async run(): Promise<(DarkReport & { stored?: Array<{ id: number; ctype: string; path: string }>; plots?: string[] }) | { parameters: unknown }> {
     const { args, argv, flags } = await this.parse(Dark);
     const plugin = await this.detector(args.detector, flags.plugin);
     if (flags['help-params']) {
@@ -66,6 +69,7 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
     if (runs.length === 0) this.error('give at least one dark run: detcal dark <detector> <run>... --out FILE.h5', { exit: 2 });
     if (!flags.out) this.error('--out FILE.h5 is required: where to write the constants', { exit: 2 });
     if (flags['run-range']) parseRunRange(flags['run-range']); // fail before the long passes
+    if (flags.plot) ensureWritableDir(flags.plot, '--plot');
     const { set, report } = await runDark(
       plugin,
       {
@@ -95,7 +99,13 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
       stored = entries.map((e) => ({ id: e.id, ctype: e.ctype, path: e.path }));
       this.say(`stored ${entries.length} constants in ${storeDir} (entries ${entries.map((e) => e.id).join(', ')}, runs ${flags['run-range'] ?? `${firstRun}-end`})`);
     }
+    let plots: string[] | undefined;
+    if (flags.plot) {
+      const t0 = performance.now();
+      plots = await plotConstantSet(set, flags.plot, { cell: flags['plot-cell'], gainNames: plugin.geometry.gainStageNames, labels: { cell: '--plot-cell', dir: '--plot' } });
+      this.say(`plotted cell ${flags['plot-cell']}: ${plots.length} PNG files in ${flags.plot} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    }
     this.say(`${report.seconds.toFixed(1)} s, ${report.mbPerSecond.toFixed(0)} MB/s of raw data, ${report.framesPerSecond.toFixed(0)} frames/s, peak RSS ${report.peakRssMb.toFixed(0)} MB, backend ${report.backend.choice}, ${report.threads} thread(s)`);
-    return { ...report, stored };
+    return { ...report, stored, plots };
   }
 }
