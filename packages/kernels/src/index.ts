@@ -25,3 +25,4 @@ export * from './dark-psana.js';
 export * from './dark-worker-pool.js';
 export * from './fast-median.js';
 export * from './dark-truth-metrics.js';
+export * from './pattern-classify.js';
