@@ -26,3 +26,5 @@ export * from './dark-worker-pool.js';
 export * from './fast-median.js';
 export * from './dark-truth-metrics.js';
 export * from './pattern-classify.js';
+export * from './single-gain-correct.js';
+export * from './correct-truth-metrics.js';

@@ -6,3 +6,5 @@ export * from './row-common-mode.js';
 export * from './simulate-options.js';
 export * from './stream-seed.js';
 export * from './truth-set.js';
+export * from './photon-splits.js';
+export * from './light-run.js';
