@@ -98,6 +98,7 @@ function expectRecovered(o: Outcome, label: string): void {
   // Classes: changed classes are a sum of rare independent events, Poisson-like around the expectation (4 sd either side).
   const tol = 4 * Math.sqrt(r.expectedChanged) + 3;
   expect(r.changed).toBeLessThanOrEqual(r.expectedChanged + tol);
+  expect(r.changed).toBeGreaterThanOrEqual(r.expectedChanged - tol);
   for (let c = 1; c <= 4; c++) {
     expect(r.truth[c], `class ${c}`).toBeGreaterThan(500);
     expect(Math.abs(r.found[c] - r.truth[c]) / r.truth[c], `class ${c}`).toBeLessThanOrEqual(0.02);
