@@ -27,3 +27,6 @@ export * from './fast-median.js';
 export * from './dark-truth-metrics.js';
 export * from './correct-gain-stages.js';
 export * from './asic-common-mode.js';
+export * from './pattern-classify.js';
+export * from './single-gain-correct.js';
+export * from './correct-truth-metrics.js';

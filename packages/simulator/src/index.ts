@@ -6,4 +6,6 @@ export * from './row-common-mode.js';
 export * from './simulate-options.js';
 export * from './stream-seed.js';
 export * from './truth-set.js';
+export * from './photon-splits.js';
+export * from './truth-run.js';
 export * from './light-run.js';

@@ -6,7 +6,7 @@
  */
 import { Random, makeConstantSet } from '@detcal/core';
 import type { FrameBlock, SimulateOptions, Simulation, TruthBlock } from '@detcal/core';
-import { Defect, checkSimulateOptions, firstTrainIdOf, simulatedLightRun, streamSeed, truthArray, truthMetadata, rawNoiseAdu, badPixelsTruth } from '@detcal/simulator';
+import { Defect, checkSimulateOptions, firstTrainIdOf, simulatedTruthRun, streamSeed, truthArray, truthMetadata, rawNoiseAdu, badPixelsTruth } from '@detcal/simulator';
 import type { LightFiller } from '@detcal/simulator';
 import { AGIPD_ADC_MAX_ADU, AGIPD_SIM_CONDITIONS } from './dark-model.js';
 import { agipdGeometry } from './geometry.js';
@@ -83,7 +83,7 @@ export function simulateAgipdLight(options: SimulateOptions): Simulation {
   const photonEnergyKev = options.photonEnergyKev ?? AGIPD_LIGHT_PHOTON_ENERGY_KEV;
   const pixelTruth = drawAgipdPixelTruth(seed, module, cells);
   const light = drawAgipdLightTruth(seed, module, cells);
-  const run = simulatedLightRun(
+  const run = simulatedTruthRun(
     { run: options.firstRun, label: 'light', gainStage: 0 },
     { module, trains, cellsPerTrain: cells, firstTrainId: firstTrainIdOf(0, trains), rows, cols, gain: 'u2', pulseIds: true },
     [{ name: 'energyKev', dtype: 'f4' }, { name: 'gainStage', dtype: 'u1' }],

@@ -25,7 +25,7 @@ describe('epix100 plugin', () => {
     const g = epix100Plugin.geometry;
     expect([g.modules, g.moduleRows, g.moduleCols, g.maxMemoryCells, g.gainStages, g.pixelSizeUm]).toEqual([1, 708, 768, 1, 1, 50]);
     expect(epix100Plugin.constantTypes.map((c) => c.name))
-      .toEqual(['Offset', 'Noise', 'NoiseCM', 'BadPixelsDark', 'pedestals', 'pixel_rms', 'pixel_status']);
+      .toEqual(['Offset', 'Noise', 'NoiseCM', 'BadPixelsDark', 'RelativeGain', 'pixel_gain', 'pedestals', 'pixel_rms', 'pixel_status']);
     expect(epix100Plugin.constantTypes.find((c) => c.name === 'pixel_status')?.dtype).toBe('u8');
   });
 
@@ -39,7 +39,7 @@ describe('epix100 plugin', () => {
       throw new Error('no error');
     };
     expect(err({ kind: 'xray' })).toBeInstanceOf(DetcalError);
-    expect(err({ kind: 'xray' }).message).toContain('supported kinds are dark');
+    expect(err({ kind: 'xray' }).message).toContain('supported kinds are dark, light');
     expect(err({ cells: 2 }).code).toBe('BAD_INPUT');
     expect(err({ module: 1 }).code).toBe('BAD_INPUT');
   });

@@ -23,7 +23,7 @@ describe('pnccd plugin', () => {
   it('has a 1024 x 1024 module of 2 x 2 quadrants of 512 x 512, single gain', () => {
     const g = pnccdPlugin.geometry;
     expect([g.modules, g.moduleRows, g.moduleCols, g.maxMemoryCells, g.gainStages, g.pixelSizeUm]).toEqual([1, 1024, 1024, 1, 1, 75]);
-    expect(pnccdPlugin.constantTypes.map((c) => c.name)).toEqual(['Offset', 'Noise', 'NoiseCM', 'BadPixelsDark', 'pedestals', 'pixel_rms', 'pixel_status']);
+    expect(pnccdPlugin.constantTypes.map((c) => c.name)).toEqual(['Offset', 'Noise', 'NoiseCM', 'BadPixelsDark', 'RelativeGain', 'pixel_gain', 'pedestals', 'pixel_rms', 'pixel_status']);
   });
 
   it('rejects unsupported kinds and out-of-range options with BAD_INPUT', () => {
@@ -35,8 +35,8 @@ describe('pnccd plugin', () => {
       }
       throw new Error('no error');
     };
-    expect(err({ kind: 'light' })).toBeInstanceOf(DetcalError);
-    expect(err({ kind: 'light' }).message).toContain('supported kinds are dark');
+    expect(err({ kind: 'xray' })).toBeInstanceOf(DetcalError);
+    expect(err({ kind: 'xray' }).message).toContain('supported kinds are dark, light');
     expect(err({ trains: 1.5 }).code).toBe('BAD_INPUT');
     expect(err({ module: 1 }).code).toBe('BAD_INPUT');
   });
