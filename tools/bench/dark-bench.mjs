@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Dark benchmark: per detector, simulate (once, cached) dark runs, then time in separate processes
-//   - the read-only floor (tools/bench/read-floor.mjs),
+//   - the read-only floor (tools/bench/read-floor.mjs), with the reader detcal uses (direct fs reads of
+//     uncompressed datasets) and with h5wasm only,
 //   - `detcal dark` with each backend (its --json report: MB/s, frames/s, peak RSS),
 //   - the numpy/h5py reference (tools/bench/numpy_dark.py: per-cell sum/sumsq),
 // and print a table. usage: pnpm bench dark [--detectors agipd,jungfrau] [--backends cpu,gpu] [--data DIR]
@@ -45,6 +46,8 @@ for (const det of values.detectors.split(',')) {
   const files = sim.runs.flatMap((r) => r.files);
   const floor = json(execFileSync(process.execPath, [join(root, 'tools/bench/read-floor.mjs'), det, ...runs], { encoding: 'utf8' }));
   rows.push({ ...floor, detector: det, impl: 'read-only floor' });
+  const floorH5wasm = json(execFileSync(process.execPath, [join(root, 'tools/bench/read-floor.mjs'), det, ...runs, '--h5wasm'], { encoding: 'utf8' }));
+  rows.push({ ...floorH5wasm, detector: det, impl: 'read-only floor (h5wasm only)' });
   for (const backend of values.backends.split(',')) {
     const r = spawnSync(process.execPath, [cli, 'dark', det, ...runs, '--out', join(dir, `dark-${backend}.h5`), '--backend', backend, '--json'], { encoding: 'utf8' });
     if (r.status !== 0) { rows.push({ detector: det, impl: `detcal ${backend}`, error: r.stderr.trim() || r.stdout.trim() }); continue; }

@@ -1,5 +1,8 @@
 /** Reading blocks of frames: read plans executed against the run's files, strided selections through windows. */
 import { DetcalError, type FrameBlock } from '@detcal/core';
+import fs from 'node:fs';
+import { readPieceDirect, type Scratch } from './direct-piece-read.js';
+import type { DirectStorage } from './direct-storage.js';
 import { asNumeric, type H5NumericArray } from './dtype-map.js';
 import type { FrameGeometry } from './frame-geometry.js';
 import type { FrameSelection } from './frame-selection.js';
@@ -39,6 +42,10 @@ export interface FileState {
   trainIdPerFrame: boolean;
   /** Train id of a row from the INDEX (when the file has one). */
   trainIdOf: ((row: number) => number) | null;
+  /** Where the pixel dataset's entries lie, when it is read with fs.readSync (uncompressed u1 / u2 / f4). */
+  direct?: DirectStorage | null;
+  /** The same for the separate gain dataset. */
+  directGain?: DirectStorage | null;
 }
 
 /** Everything needed to read blocks of a run. */
@@ -64,18 +71,31 @@ export interface BlockReader {
 /** Yields the selected frames as blocks of at most blockFrames frames, one file open at a time. */
 export async function* iterateBlocks(reader: BlockReader, segments: Segment[], sel: FrameSelection, blockFrames: number): AsyncGenerator<FrameBlock> {
   await loadHdf5();
-  let open: { index: number; h5: H5File } | undefined;
-  const fileAt = (index: number): H5File => {
-    if (open?.index !== index) {
-      open?.h5.close();
-      open = undefined;
-      open = { index, h5: openHdf5Sync(reader.files[index]) };
-    }
-    return open.h5;
+  let open: { index: number; h5: H5File; fd: number | null } | undefined;
+  const close = (): void => {
+    if (!open) return;
+    const { h5, fd } = open;
+    open = undefined;
+    h5.close();
+    if (fd !== null) fs.closeSync(fd);
   };
+  const fileAt = (index: number): { h5: H5File; fd: number | null } => {
+    if (open?.index !== index) {
+      close();
+      const h5 = openHdf5Sync(reader.files[index]);
+      const st = reader.states[index];
+      open = { index, h5, fd: null };
+      if (st.direct || st.directGain) open.fd = fs.openSync(reader.files[index], 'r');
+    }
+    return open;
+  };
+  const scratch: Scratch = { bytes: new Uint8Array(0) };
   const fpe = reader.geo.framesPerEntry;
   const readRange = (into: FrameBlock, first: number, n: number): void => {
-    for (const piece of planReads(segments, fpe, first, n)) readPiece(reader, fileAt(piece.file), piece, into);
+    for (const piece of planReads(segments, fpe, first, n)) {
+      const f = fileAt(piece.file);
+      readPiece(reader, f.h5, f.fd, piece, into, scratch);
+    }
   };
   // Strided selections are read in windows of consecutive frames (at most `window` frames, whole chunks
   // for compressed data) from which every stride-th frame is kept; measured on 512x128x2 u2 frames, an
@@ -100,7 +120,7 @@ export async function* iterateBlocks(reader: BlockReader, segments: Segment[], s
       yield block;
     }
   } finally {
-    open?.h5.close();
+    close();
   }
 }
 
@@ -124,17 +144,18 @@ export function allocateBlock(reader: BlockReader, firstFrame: number, n: number
     nFrames: n,
     rows,
     cols,
-    data: reader.floatData ? new Float32Array(size) : new Uint16Array(size),
+    // Pixel arrays live on SharedArrayBuffers: worker pools (the dark pass) take them without a copy.
+    data: reader.floatData ? new Float32Array(new SharedArrayBuffer(size * 4)) : new Uint16Array(new SharedArrayBuffer(size * 2)),
     cellIds: new Uint16Array(n),
     trainIds: new Float64Array(n),
   };
-  if (analogDigital) block.gain = new Uint16Array(size);
-  else if (reader.states.some((s) => s.present.gain)) block.gain = reader.gainIsU1 ? new Uint8Array(size) : new Uint16Array(size);
+  if (analogDigital) block.gain = new Uint16Array(new SharedArrayBuffer(size * 2));
+  else if (reader.states.some((s) => s.present.gain)) block.gain = reader.gainIsU1 ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint16Array(new SharedArrayBuffer(size * 2));
   if (reader.pulseIdsKnown) block.pulseIds = new Float64Array(n);
   return block;
 }
 
-function readPiece(reader: BlockReader, h5: H5File, piece: ReadPiece, block: FrameBlock): void {
+function readPiece(reader: BlockReader, h5: H5File, fd: number | null, piece: ReadPiece, block: FrameBlock, scratch: Scratch): void {
   const { paths, geo } = reader;
   const state = reader.states[piece.file];
   const frameSize = geo.rows * geo.cols;
@@ -152,16 +173,29 @@ function readPiece(reader: BlockReader, h5: H5File, piece: ReadPiece, block: Fra
       },
     );
 
-  const raw = plain(slice(paths.data, true));
-  if (geo.analogDigital) {
+  const direct = (st: DirectStorage | null | undefined, target: FrameBlock['data'] | NonNullable<FrameBlock['gain']>, gain?: Uint16Array): boolean => {
+    if (fd === null || !st || geo.single) return false;
+    try {
+      return readPieceDirect(fd, st, piece, frameSize, geo.framesPerEntry, geo.analogDigital, target, gain, scratch);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new DetcalError('BAD_INPUT', `${state.file}: reading rows ${piece.entries[0]}..${piece.entries[1] - 1} failed (${why}); copy the file again`);
+    }
+  };
+  if (direct(state.direct, block.data, geo.analogDigital ? (block.gain as Uint16Array) : undefined)) {
+    if (!geo.analogDigital && block.gain && paths.gain && state.present.gain && !direct(state.directGain, block.gain)) {
+      block.gain.set(plain(slice(paths.gain, true)), at);
+    }
+  } else if (geo.analogDigital) {
+    const raw = plain(slice(paths.data, true));
     const gain = block.gain as Uint16Array;
     for (let k = 0; k < piece.n; k++) {
       block.data.set(raw.subarray(2 * k * frameSize, (2 * k + 1) * frameSize), at + k * frameSize);
       gain.set(raw.subarray((2 * k + 1) * frameSize, (2 * k + 2) * frameSize), at + k * frameSize);
     }
   } else {
-    block.data.set(raw, at);
-    if (block.gain && paths.gain && state.present.gain) block.gain.set(plain(slice(paths.gain, true)), at);
+    block.data.set(plain(slice(paths.data, true)), at);
+    if (block.gain && paths.gain && state.present.gain && !direct(state.directGain, block.gain)) block.gain.set(plain(slice(paths.gain, true)), at);
   }
 
   const rowsOf = entryRows(piece);

@@ -3,6 +3,7 @@
  * (one block of frames at a time, whatever the run length), any of the three FrameAxes or a plain dataset.
  */
 import { DetcalError, type DType, type FrameBlock, type RawLayout } from '@detcal/core';
+import { probeDirectStorage } from './direct-storage.js';
 import { dtypeOfMetadata, describeDtype, isFloatMetadata } from './dtype-map.js';
 import { rawPaths } from './euxfel-names.js';
 import { checkFilters } from './filters.js';
@@ -32,6 +33,8 @@ export interface FrameSourceOptions {
   lastFrame?: number;
   /** Read every stride-th frame (default 1). */
   stride?: number;
+  /** Read uncompressed u1 / u2 / f4 pixel datasets with fs.readSync at their file offsets (default true; false: always through h5wasm). */
+  directRead?: boolean;
 }
 
 /** An opened run: its shape and an iterator of frame blocks. */
@@ -137,7 +140,10 @@ export async function openFrameSource(opts: FrameSourceOptions): Promise<FrameSo
       if (present.pulseId) pulseIdsKnown = true;
       const trainShape = paths.trainId ? getDataset(h5, paths.trainId)?.shape : null;
       const trainIdPerFrame = g.framesPerEntry === 1 || (trainShape?.length ?? 0) >= 2;
-      states.push({ file, table, present, trainIdPerFrame, trainIdOf: table ? trainIdLookup(table) : null });
+      const directRead = opts.directRead ?? true;
+      const direct = directRead && !g.single ? probeDirectStorage(h5, file, paths.data) : null;
+      const directGain = directRead && !g.single && present.gain && paths.gain ? probeDirectStorage(h5, file, paths.gain) : null;
+      states.push({ file, table, present, trainIdPerFrame, trainIdOf: table ? trainIdLookup(table) : null, direct, directGain });
     } finally {
       h5.close();
     }

@@ -73,6 +73,74 @@ export function accumulateDarkRangeCpu(
   }
 }
 
+/**
+ * Accumulates the values and the gain values of one block (AGIPD analog and digital) into two
+ * accumulators in one sweep over the pixel range [p0, p1): the same arithmetic, value for value, as
+ * two accumulateDarkRangeCpu calls without options, with half the loop overhead and one pass over
+ * the cell and pixel indices. Falls back to those two calls unless both arrays are Uint16Array.
+ * @param analog - accumulator of the values (updated in place)
+ * @param digital - accumulator of the gain values (updated in place; same shape)
+ * @param data - values of the block, frame-major (nFrames * nPixels), ADU
+ * @param gain - gain values of the block, frame-major
+ * @param cellIds - memory-cell id of each frame (< nCells)
+ * @param nFrames - frames in the block
+ * @param nPixels - pixels per frame
+ * @param p0 - first pixel (inclusive)
+ * @param p1 - end pixel (exclusive)
+ */
+export function accumulateDarkPairRangeCpu(
+  analog: DarkAccumulator,
+  digital: DarkAccumulator,
+  data: BlockData,
+  gain: Uint8Array | Uint16Array,
+  cellIds: Uint16Array,
+  nFrames: number,
+  nPixels: number,
+  p0: number,
+  p1: number,
+): void {
+  if (!(data instanceof Uint16Array) || !(gain instanceof Uint16Array) || analog.nCells !== digital.nCells) {
+    accumulateDarkRangeCpu(analog, data, cellIds, nFrames, nPixels, p0, p1);
+    accumulateDarkRangeCpu(digital, gain, cellIds, nFrames, nPixels, p0, p1);
+    return;
+  }
+  checkDarkBlock(analog, data, cellIds, nFrames, nPixels, p0, p1, {});
+  checkDarkBlock(digital, gain, cellIds, nFrames, nPixels, p0, p1, {});
+  for (let f = 0; f < nFrames; f++) {
+    accPairU16(analog, digital, data, gain, f * nPixels, cellIds[f] * nPixels, p0, p1);
+  }
+}
+
+function accPairU16(a: DarkAccumulator, g: DarkAccumulator, data: Uint16Array, gain: Uint16Array, off: number, base: number, p0: number, p1: number): void {
+  const count = a.count, ref = a.ref, sum = a.sum, sumSq = a.sumSq;
+  const gCount = g.count, gRef = g.ref, gSum = g.sum, gSumSq = g.sumSq;
+  const shift = off - base;
+  for (let k = base + p0, end = base + p1; k < end; k++) {
+    const x = data[k + shift];
+    const y = gain[k + shift];
+    const n = count[k];
+    const m = gCount[k];
+    let r: number;
+    if (n === 0) {
+      ref[k] = x;
+      r = x;
+    } else r = ref[k];
+    let q: number;
+    if (m === 0) {
+      gRef[k] = y;
+      q = y;
+    } else q = gRef[k];
+    const d = x - r;
+    const e = y - q;
+    count[k] = n + 1;
+    gCount[k] = m + 1;
+    sum[k] += d;
+    sumSq[k] += d * d;
+    gSum[k] += e;
+    gSumSq[k] += e * e;
+  }
+}
+
 function accPlain(
   count: Uint32Array, ref: Float32Array, sum: Float64Array, sumSq: Float64Array,
   data: BlockData, off: number, base: number, p0: number, p1: number,

@@ -6,6 +6,7 @@
  */
 import { DetcalError, type FrameBlock, type FrameStream } from '@detcal/core';
 import type { BlockData, ComputeBackend } from './compute-backend.js';
+import { accumulateDarkPairRangeCpu } from './cpu-dark.js';
 import { createDarkAccumulator, type DarkAccumulator } from './dark-accumulator.js';
 import { DarkWorkerPool } from './dark-worker-pool.js';
 
@@ -172,9 +173,13 @@ async function streamPass(
       if (pool) {
         await pool.submit(values, block.cellIds, n, { gain: block.gain, acceptGain: opts.acceptGain, mask });
       } else {
-        const common = { mask, gain: opts.acceptGain !== undefined ? block.gain : undefined, acceptGain: opts.acceptGain };
-        backend.accumulateDark(analog, values, block.cellIds, n, nPixels, common);
-        if (digital && block.gain) backend.accumulateDark(digital, block.gain, block.cellIds, n, nPixels, { mask });
+        if (backend.name === 'cpu' && digital && block.gain && opts.acceptGain === undefined && !mask) {
+          accumulateDarkPairRangeCpu(analog, digital, values, block.gain, block.cellIds, n, nPixels, 0, nPixels);
+        } else {
+          const common = { mask, gain: opts.acceptGain !== undefined ? block.gain : undefined, acceptGain: opts.acceptGain };
+          backend.accumulateDark(analog, values, block.cellIds, n, nPixels, common);
+          if (digital && block.gain) backend.accumulateDark(digital, block.gain, block.cellIds, n, nPixels, { mask });
+        }
       }
       frames += n;
     }

@@ -22,7 +22,9 @@ export function darkWorkerUrl(): URL {
 
 type Slot = { data?: BlockData; gain?: GainData; mask?: Uint8Array };
 
+/** `src` itself when it already lives on a SharedArrayBuffer (blocks from @detcal/hdf5 do), else a copy into the slot. */
 function sharedCopy<T extends BlockData | GainData | Uint8Array>(src: T, slot: T | undefined): T {
+  if (src.buffer instanceof SharedArrayBuffer) return src;
   const Ctor = src.constructor as new (buf: SharedArrayBuffer | number, off?: number, len?: number) => T;
   const fits = slot && slot.constructor === src.constructor && slot.buffer.byteLength >= src.byteLength;
   const target = fits ? new Ctor(slot.buffer as SharedArrayBuffer, 0, src.length) : new Ctor(new SharedArrayBuffer(src.byteLength), 0, src.length);
@@ -60,10 +62,19 @@ export class DarkWorkerPool {
     await this.pending;
     if (this.failure) throw this.failure;
     const slot = this.slots[this.nextId % 2];
-    slot.data = sharedCopy(data, slot.data);
-    if (opts.gain) slot.gain = sharedCopy(opts.gain, slot.gain);
-    const mask = opts.mask && opts.mask.length > (slot.data.length / nFrames) ? (slot.mask = sharedCopy(opts.mask, slot.mask)) : opts.mask;
-    const msg: DarkWorkerBlock = { type: 'block', id: this.nextId++, data: slot.data, gain: opts.gain ? slot.gain : undefined, cellIds: cellIds.slice(), nFrames, acceptGain: opts.acceptGain, mask };
+    // Shared inputs are posted as they are (the reader allocates a new block each time, so nothing
+    // overwrites them while the workers read); others are copied into this slot, which is free again
+    // because the block that used it two submits ago has been accumulated (awaited above).
+    const sharedData = sharedCopy(data, slot.data);
+    if (sharedData !== data) slot.data = sharedData;
+    const sharedGain = opts.gain ? sharedCopy(opts.gain, slot.gain) : undefined;
+    if (sharedGain && sharedGain !== opts.gain) slot.gain = sharedGain;
+    let mask = opts.mask;
+    if (mask && mask.length > data.length / nFrames) {
+      mask = sharedCopy(mask, slot.mask);
+      if (mask !== opts.mask) slot.mask = mask;
+    }
+    const msg: DarkWorkerBlock = { type: 'block', id: this.nextId++, data: sharedData, gain: sharedGain, cellIds: cellIds.slice(), nFrames, acceptGain: opts.acceptGain, mask };
     this.pending = Promise.all(
       this.workers.map(
         (w) =>

@@ -3,7 +3,7 @@
  * main thread posts into accumulators that live on SharedArrayBuffers (no copies of the state).
  */
 import { parentPort } from 'node:worker_threads';
-import { accumulateDarkRangeCpu } from './cpu-dark.js';
+import { accumulateDarkPairRangeCpu, accumulateDarkRangeCpu } from './cpu-dark.js';
 import type { DarkAccumulator } from './dark-accumulator.js';
 import type { BlockData, GainData } from './compute-backend.js';
 
@@ -38,8 +38,12 @@ parentPort?.on('message', (msg: DarkWorkerInit | DarkWorkerBlock) => {
   if (!init) throw new Error('dark worker: block before init');
   const { analog, digital, p0, p1 } = init;
   const nPixels = analog.nPixels;
-  const gainOpts = msg.acceptGain !== undefined ? { gain: msg.gain, acceptGain: msg.acceptGain } : {};
-  accumulateDarkRangeCpu(analog, msg.data, msg.cellIds, msg.nFrames, nPixels, p0, p1, { ...gainOpts, mask: msg.mask });
-  if (digital && msg.gain) accumulateDarkRangeCpu(digital, msg.gain, msg.cellIds, msg.nFrames, nPixels, p0, p1, { mask: msg.mask });
+  if (digital && msg.gain && msg.acceptGain === undefined && !msg.mask) {
+    accumulateDarkPairRangeCpu(analog, digital, msg.data, msg.gain, msg.cellIds, msg.nFrames, nPixels, p0, p1);
+  } else {
+    const gainOpts = msg.acceptGain !== undefined ? { gain: msg.gain, acceptGain: msg.acceptGain } : {};
+    accumulateDarkRangeCpu(analog, msg.data, msg.cellIds, msg.nFrames, nPixels, p0, p1, { ...gainOpts, mask: msg.mask });
+    if (digital && msg.gain) accumulateDarkRangeCpu(digital, msg.gain, msg.cellIds, msg.nFrames, nPixels, p0, p1, { mask: msg.mask });
+  }
   parentPort?.postMessage(msg.id);
 });
