@@ -25,3 +25,8 @@ export * from './dark-psana.js';
 export * from './dark-worker-pool.js';
 export * from './fast-median.js';
 export * from './dark-truth-metrics.js';
+export * from './spike-filter.js';
+export * from './kmeans-1d.js';
+export * from './trimmed-line-fit.js';
+export * from './gain-scan-fit.js';
+export * from './gain-scan-pool.js';
