@@ -13,3 +13,10 @@ export { AGIPD_ADC_MAX_ADU, AGIPD_ANALOG_STAGES, AGIPD_DARK_RUNS, AGIPD_DIGITAL_
 export default { getPlugin() { return agipdPlugin; } } satisfies DetectorModule;
 export { agipdDark, agipdThresholds } from './dark.js';
 export { AGIPD_DARK_PARAMETERS, agipdStageLimits } from './dark-parameters.js';
+export { AGIPD_CS_GAIN_STEPS } from './gain-steps.js';
+export { agipdCurrentSource, agipdCurrentSourceStep } from './gain-current-source.js';
+export { AGIPD_CS_PARAMETERS } from './gain-current-source-parameters.js';
+export { collectScan, type ScanStore, type ScanStoreOptions } from './gain-current-source-cells.js';
+export { agipdCombine, agipdCombineStep, AGIPD_COMBINE_PARAMETERS, AGIPD_COMBINE_INPUTS, AGIPD_DEFAULT_PHOTON_ENERGY_KEV, inOrder } from './gain-combine.js';
+export { simulateAgipdCurrentSource, drawAgipdDarkTruth, drawScanTruth, type AgipdDarkTruth, type ScanTruth } from './simulate-current-source.js';
+export * from './current-source-model.js';
