@@ -181,8 +181,12 @@ function fitOnePixel(p: number, off: number, n: number, s: GainScanFitSettings, 
   }
   const shift = ws.shift;
   for (let j = 0; j < k; j++) shift[j] = 0;
+  const t0 = 0.5 * (means[0] + means[1]);
+  const t1 = k === 3 ? 0.5 * (means[1] + means[2]) : 0;
   for (let t = 0; t < n; t++) {
-    const j = levelOf(d[t], means, k);
+    const v = d[t];
+    // three stages inline (strict mid-point intervals as levelOf), else the generic search
+    const j = k === 3 ? (v < t0 ? 0 : v > t0 && v < t1 ? 1 : v > t1 ? 2 : -1) : levelOf(v, means, k);
     labels[t] = j < 0 ? 255 : j;
     if (j >= 0) {
       // sums shifted by the k-means level (close to the stage mean): no cancellation

@@ -36,12 +36,30 @@ export function kmeans1d(values: ArrayLike<number>, n: number, k: number, means:
     // sums kept in counts' sibling: reuse a small stack array per call (k <= 8 in practice)
     const sums = SUMS.length >= k ? SUMS : (SUMS = new Float64Array(k));
     for (let j = 0; j < k; j++) sums[j] = 0;
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      const j = levelOf(v, means, k);
-      if (j >= 0) {
-        sums[j] += v;
-        counts[j]++;
+    if (k === 3) {
+      // the common case (three gain stages) without the generic search
+      const t0 = 0.5 * (means[0] + means[1]), t1 = 0.5 * (means[1] + means[2]);
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        if (v < t0) {
+          sums[0] += v;
+          counts[0]++;
+        } else if (v > t0 && v < t1) {
+          sums[1] += v;
+          counts[1]++;
+        } else if (v > t1) {
+          sums[2] += v;
+          counts[2]++;
+        }
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        const j = levelOf(v, means, k);
+        if (j >= 0) {
+          sums[j] += v;
+          counts[j]++;
+        }
       }
     }
     for (let j = 0; j < k; j++) if (counts[j] > 0) means[j] = sums[j] / counts[j];

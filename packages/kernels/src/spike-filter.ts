@@ -32,6 +32,17 @@ export function removeSpikes(series: Float32Array | Float64Array, n: number, max
     const lo = i - w < 0 ? 0 : i - w;
     const hi = i + w >= n ? n - 1 : i + w;
     const m = hi - lo + 1;
+    // Quick accept: the window's median lies between the smallest and largest neighbour, so a sample
+    // within minSpikeHeight of both is no spike (smooth stretches of a scan never sort a window).
+    const x = scratch[i];
+    let nMin = Infinity, nMax = -Infinity;
+    for (let k = lo; k <= hi; k++) {
+      if (k === i) continue;
+      const v = scratch[k];
+      if (v < nMin) nMin = v;
+      if (v > nMax) nMax = v;
+    }
+    if (x > nMax - minSpikeHeight && x < nMin + minSpikeHeight) continue;
     // insertion sort of the (small) window
     for (let k = 0; k < m; k++) {
       const v = scratch[lo + k];

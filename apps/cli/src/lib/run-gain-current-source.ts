@@ -42,6 +42,8 @@ export interface GainCsReport {
   rowsPerRun?: number[];
   threads: number;
   seconds: number;
+  /** CPU seconds of the process (all threads): on a shared machine, wall seconds include waiting for a core. */
+  cpuSeconds: number;
   pixelCellsPerSecond: number;
   rawBytes: number;
   peakRssMb: number;
@@ -53,6 +55,7 @@ export async function runGainCurrentSource(plugin: DetectorPlugin, job: GainCsJo
   const step = plugin.steps.gain?.['current-source'];
   if (!step) throw new DetcalError('BAD_INPUT', `detector ${plugin.id} has no current-source gain step; detectors with one: agipd`);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const streams: FrameStream[] = [];
   for (const input of job.runs) streams.push(await openRun(plugin, input, { module: job.module }));
   let rawBytes = 0;
@@ -79,6 +82,7 @@ export async function runGainCurrentSource(plugin: DetectorPlugin, job: GainCsJo
     })
     .finally(() => progress.stop());
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const written = await writeConstantsFile(job.out, set);
   const m = set.metadata.parameters as Record<string, unknown>;
   const cells = Number(set.metadata.conditions.memoryCells);
@@ -99,6 +103,7 @@ export async function runGainCurrentSource(plugin: DetectorPlugin, job: GainCsJo
     ...(Array.isArray(m.rowsPerRun) ? { rowsPerRun: m.rowsPerRun as number[] } : {}),
     threads: job.threads,
     seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     pixelCellsPerSecond: pixelCells / seconds,
     rawBytes,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
