@@ -30,3 +30,8 @@ export * from './asic-common-mode.js';
 export * from './pattern-classify.js';
 export * from './single-gain-correct.js';
 export * from './correct-truth-metrics.js';
+export * from './spike-filter.js';
+export * from './kmeans-1d.js';
+export * from './trimmed-line-fit.js';
+export * from './gain-scan-fit.js';
+export * from './gain-scan-pool.js';

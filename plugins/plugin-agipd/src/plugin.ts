@@ -11,8 +11,11 @@ import { simulateAgipdLight } from './simulate-light.js';
 import { AGIPD_CORRECT_CONSTANTS, agipdCorrect } from './correct.js';
 import { AGIPD_CORRECT_PARAMETERS } from './correct-parameters.js';
 
+import { AGIPD_CS_GAIN_STEPS } from './gain-steps.js';
+import { simulateAgipdCurrentSource } from './simulate-current-source.js';
+
 /** Simulation kinds the AGIPD plugin supports. */
-export const AGIPD_SIMULATION_KINDS: readonly string[] = ['dark', 'light'];
+export const AGIPD_SIMULATION_KINDS: readonly string[] = ['dark', 'light', 'current-source', 'pulse-capacitor'];
 
 /** The AGIPD 1M plugin. Default dark simulation: 16 cells x 64 trains = 1024 frames (64 per cell), 268 MB of raw values per run. */
 export const agipdPlugin: DetectorPlugin = {
@@ -26,9 +29,11 @@ export const agipdPlugin: DetectorPlugin = {
   steps: {
     simulate(options: SimulateOptions): Simulation {
       checkSimulateOptions('agipd', options, AGIPD_SIMULATION_KINDS, agipdGeometry);
+      if (options.kind === 'current-source' || options.kind === 'pulse-capacitor') return simulateAgipdCurrentSource(options);
       return options.kind === 'light' ? simulateAgipdLight(options) : simulateAgipdDark(options);
     },
     dark: agipdDark,
+    gain: { ...AGIPD_CS_GAIN_STEPS },
     correct: agipdCorrect,
   },
   darkMethods: ['euxfel'],

@@ -1,0 +1,113 @@
+/**
+ * `detcal gain current-source`: opens the scan runs, runs the plugin's current-source gain step and
+ * writes the constants file (atomically), with a report of the throughput.
+ */
+import { DetcalError, type Conditions, type ConstantSet, type DetectorPlugin, type FrameStream, type ParameterValue } from '@detcal/core';
+import { writeConstantsFile } from '@detcal/hdf5';
+import { openRun } from './open-runs.js';
+import type { Progress } from './progress.js';
+
+/** What `detcal gain current-source` was asked to do. */
+export interface GainCsJob {
+  /** Scan run folders or files (several for pulse-capacitor runs). */
+  runs: string[];
+  /** Output constants file. */
+  out: string;
+  /** Module index. */
+  module: number;
+  /** Parameter overrides (layout among them). */
+  parameters: Record<string, ParameterValue>;
+  /** Worker threads of the fit. */
+  threads: number;
+  /** Detector / module identifier (default '<ID>-M<module>'). */
+  detectorId?: string;
+  /** Operating conditions to record. */
+  conditions: Conditions;
+}
+
+/** What `detcal gain current-source` did. */
+export interface GainCsReport {
+  detector: string;
+  module: number;
+  runs: Array<{ input: string; run?: number; frames: number; cells: number }>;
+  out: string;
+  bytesWritten: number;
+  cells: number;
+  scanSteps: number;
+  pixelCells: number;
+  noSwitchingPixelCells: number;
+  stageFitsMissing: number;
+  spikesRemoved: number;
+  regroupedIn: string;
+  rowsPerRun?: number[];
+  threads: number;
+  seconds: number;
+  /** CPU seconds of the process (all threads): on a shared machine, wall seconds include waiting for a core. */
+  cpuSeconds: number;
+  pixelCellsPerSecond: number;
+  rawBytes: number;
+  peakRssMb: number;
+  constants: Array<{ name: string; shape: number[]; dims: string[]; unit: string }>;
+}
+
+/** Runs the scan fit end to end and returns the constants with a report. */
+export async function runGainCurrentSource(plugin: DetectorPlugin, job: GainCsJob, progress: Progress): Promise<{ set: ConstantSet; report: GainCsReport }> {
+  const step = plugin.steps.gain?.['current-source'];
+  if (!step) throw new DetcalError('BAD_INPUT', `detector ${plugin.id} has no current-source gain step; detectors with one: agipd`);
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const streams: FrameStream[] = [];
+  for (const input of job.runs) streams.push(await openRun(plugin, input, { module: job.module }));
+  let rawBytes = 0;
+  let phase = '';
+  const set = await step
+    .run({
+      runs: streams,
+      inputs: {},
+      module: job.module,
+      detectorId: job.detectorId ?? `${plugin.id.toUpperCase()}-M${job.module}`,
+      parameters: job.parameters,
+      threads: job.threads,
+      conditions: job.conditions,
+      progress(done, bytes, ph) {
+        if (ph !== phase) {
+          // phases: 'read' (or 'rows i/n' and 'read i/n' for several runs) in frames, then 'fit' in pixel-cells
+          progress.stop();
+          phase = ph;
+          progress.start(ph === 'fit' ? 'fit px-cells' : ph, ph === 'fit' ? (streams[0].cellsPerTrain ?? 1) * streams[0].rows * streams[0].cols : streams[0].nFrames);
+        }
+        rawBytes += bytes;
+        progress.tick(done, bytes);
+      },
+    })
+    .finally(() => progress.stop());
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const written = await writeConstantsFile(job.out, set);
+  const m = set.metadata.parameters as Record<string, unknown>;
+  const cells = Number(set.metadata.conditions.memoryCells);
+  const pixelCells = cells * streams[0].rows * streams[0].cols;
+  const report: GainCsReport = {
+    detector: plugin.id,
+    module: job.module,
+    runs: streams.map((s) => ({ input: s.label, run: s.run, frames: s.nFrames, cells: s.cellsPerTrain ?? 1 })),
+    out: written.file,
+    bytesWritten: written.bytes,
+    cells,
+    scanSteps: Number(m.scanSteps),
+    pixelCells,
+    noSwitchingPixelCells: Number(m.noSwitchingPixelCells),
+    stageFitsMissing: Number(m.stageFitsMissing),
+    spikesRemoved: Number(m.spikesRemoved),
+    regroupedIn: String(m.regroupedIn),
+    ...(Array.isArray(m.rowsPerRun) ? { rowsPerRun: m.rowsPerRun as number[] } : {}),
+    threads: job.threads,
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    pixelCellsPerSecond: pixelCells / seconds,
+    rawBytes,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    constants: Object.values(set.constants).map((c) => ({ name: c.name, shape: c.shape, dims: c.dims, unit: c.unit })),
+  };
+  return { set, report };
+}
