@@ -13,3 +13,6 @@ export { AGIPD_ADC_MAX_ADU, AGIPD_ANALOG_STAGES, AGIPD_DARK_RUNS, AGIPD_DIGITAL_
 export default { getPlugin() { return agipdPlugin; } } satisfies DetectorModule;
 export { agipdDark, agipdThresholds } from './dark.js';
 export { AGIPD_DARK_PARAMETERS, agipdStageLimits } from './dark-parameters.js';
+export { AGIPD_XRAY_MODEL, simulateAgipdXray, xrayDriftAdu } from './simulate-xray.js';
+export { AGIPD_XRAY_GAIN_STEPS, agipdXrayGain } from './gain-xray.js';
+export { AGIPD_XRAY_PARAMETERS, xraySettings } from './gain-xray-parameters.js';

@@ -7,9 +7,11 @@ import { simulateAgipdDark } from './simulate-dark.js';
 import { agipdDark } from './dark.js';
 import { AGIPD_DARK_PARAMETERS } from './dark-parameters.js';
 import { checkSimulateOptions } from '@detcal/simulator';
+import { simulateAgipdXray } from './simulate-xray.js';
+import { AGIPD_XRAY_GAIN_STEPS } from './gain-xray.js';
 
 /** Simulation kinds the AGIPD plugin supports. */
-export const AGIPD_SIMULATION_KINDS: readonly string[] = ['dark'];
+export const AGIPD_SIMULATION_KINDS: readonly string[] = ['dark', 'xray'];
 
 /** The AGIPD 1M plugin. Default dark simulation: 16 cells x 64 trains = 1024 frames (64 per cell), 268 MB of raw values per run. */
 export const agipdPlugin: DetectorPlugin = {
@@ -23,9 +25,10 @@ export const agipdPlugin: DetectorPlugin = {
   steps: {
     simulate(options: SimulateOptions): Simulation {
       checkSimulateOptions('agipd', options, AGIPD_SIMULATION_KINDS, agipdGeometry);
-      return simulateAgipdDark(options);
+      return options.kind === 'xray' ? simulateAgipdXray(options) : simulateAgipdDark(options);
     },
     dark: agipdDark,
+    gain: { ...AGIPD_XRAY_GAIN_STEPS },
   },
   darkMethods: ['euxfel'],
   darkParameters: { euxfel: AGIPD_DARK_PARAMETERS },
