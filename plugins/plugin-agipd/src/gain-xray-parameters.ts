@@ -15,6 +15,7 @@ export const AGIPD_XRAY_PARAMETERS: readonly ParameterSpec[] = [
   { name: 'min_peak_distance_adu', defaultValue: 30, description: 'smallest distance between two photon peaks, ADU (smaller spacings fail)' },
   { name: 'min_prominence', defaultValue: 0.1, description: 'smallest peak prominence, fraction of the highest smoothed bin' },
   { name: 'peak_window', defaultValue: 0.35, description: 'half width of the centroid window of each peak, fraction of the distance of the two peaks' },
+  { name: 'min_ok_fraction', defaultValue: 0.01, description: 'fail when fewer pixels than this fraction show two photon peaks (not an X-ray run?)' },
   { name: 'min_entries', defaultValue: 100, description: 'fewest values inside the histogram range (fewer: FF_NO_ENTRIES)' },
 ];
 

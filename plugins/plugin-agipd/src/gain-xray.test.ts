@@ -86,6 +86,7 @@ describe('agipd gain xray', () => {
     const flat = frameStreamFromFrames({ data: new Uint16Array(20 * 512 * 128).fill(5000), nFrames: 20, rows: 512, cols: 128 });
     await expect(xray.run(request(flat, { cell: 3 }, 1))).rejects.toThrow(/no frame of memory cell 3/);
     const e = await xray.run(request(flat, { min_entries: 5 }, 1)).catch((err: unknown) => err);
+    // (a flat run: every histogram is one spike)
     expect(e).toBeInstanceOf(DetcalError);
     expect((e as DetcalError).message).toMatch(/no pixel shows two photon peaks/);
     await expect(xray.run(request(flat, { lowpass_order: 'mean' }, 1))).rejects.toThrow(/lowpass_order=mean: use mode or median/);

@@ -52,8 +52,8 @@ export async function agipdXrayGain(request: GainRequest): Promise<ConstantSet> 
         badPixels[i] = BadPixel.FF_GAIN_EVAL_ERROR;
       }
     }
-    if (ok === 0) {
-      throw new DetcalError('BAD_INPUT', `${run.label}: no pixel shows two photon peaks (${noEntries} without entries in histogram_range_adu, ${evalErrors} with fewer than two peaks); is this an X-ray tube run in high gain? check --param histogram_range_adu / min_peak_distance_adu`);
+    if (ok === 0 || ok < numberParam(p, 'min_ok_fraction') * nPixels) {
+      throw new DetcalError('BAD_INPUT', `${run.label}: ${ok === 0 ? 'no pixel' : `only ${ok} of ${nPixels} pixels`} shows two photon peaks (${noEntries} without entries in histogram_range_adu, ${evalErrors} with fewer than two peaks); is this an X-ray tube run in high gain? check --param histogram_range_adu / min_peak_distance_adu / min_ok_fraction`);
     }
     const spacing = Float32Array.from(out.spacingAdu);
     const valid = Array.from(spacing).filter((v) => v === v).sort((a, b) => a - b);
