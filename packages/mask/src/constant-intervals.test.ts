@@ -18,6 +18,12 @@ describe('confidence intervals on constants', () => {
     expect([...mask]).toEqual([0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
     expect(flags[2]).toBe(BadPixel.VALUE_OUT_OF_RANGE);
     expect(flags[11]).toBe(BadPixel.VALUE_IS_NAN);
+    // only gain plane 1: the 99 (g1, c0, pixel 2) is out of [15, 25], plane 0 is not looked at
+    const m1 = new Uint8Array(12), f1 = new Uint32Array(12);
+    expect(applyInterval(c, extent, 15, 25, m1, f1, 1)).toBe(1);
+    expect(m1[2]).toBe(1);
+    expect([...unmaskedValues(c, extent, new Uint8Array(12), 0)].length).toBe(11);
+    expect(() => applyInterval(c, extent, 0, 1, m1, f1, 2)).toThrow(/Offset\[2\]: axis gain has 2 entries/);
   });
 
   it('leaves masked cells out of later histograms and does not re-flag them', () => {

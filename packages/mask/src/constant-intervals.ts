@@ -16,9 +16,11 @@ interface ElementMap {
   maskIndex(i: number): number;
   /** Cells the constant covers (1 = broadcast to every cell). */
   cells: number;
+  /** Whether element i belongs to the selected plane (always true without a selection). */
+  inPlane(i: number): boolean;
 }
 
-function elementMap(c: ConstantArray, extent: MaskExtent): ElementMap {
+function elementMap(c: ConstantArray, extent: MaskExtent, planeIndex?: number): ElementMap {
   const dims = c.dims;
   const ri = dims.indexOf('row'), ci = dims.indexOf('col'), ki = dims.indexOf('cell');
   if (ri < 0 || ci < 0) throw new DetcalError('BAD_INPUT', `constant ${c.name} has dims [${dims}]: a mask interval needs 'row' and 'col' axes`);
@@ -31,9 +33,16 @@ function elementMap(c: ConstantArray, extent: MaskExtent): ElementMap {
   const plane = extent.rows * extent.cols;
   const n = c.shape.reduce((a, b) => a * b, 1);
   const sr = strides[ri], sc = strides[ci], sk = ki < 0 ? 0 : strides[ki];
+  // The plane axis: the first axis that is not row, col or cell (gain, threshold ...).
+  const pa = dims.findIndex((d) => d !== 'row' && d !== 'col' && d !== 'cell');
+  if (planeIndex !== undefined && (pa < 0 || !(planeIndex >= 0 && planeIndex < c.shape[pa]))) {
+    throw new DetcalError('BAD_INPUT', `${c.name}[${planeIndex}]: ${pa < 0 ? `dims [${dims}] have no plane axis (gain ...)` : `axis ${dims[pa]} has ${c.shape[pa]} entries`}`);
+  }
+  const sp = pa < 0 ? 1 : strides[pa], np = pa < 0 ? 1 : c.shape[pa];
   return {
     n,
     cells,
+    inPlane: (i) => planeIndex === undefined || Math.floor(i / sp) % np === planeIndex,
     maskIndex: (i) => {
       const r = Math.floor(i / sr) % extent.rows, col = Math.floor(i / sc) % extent.cols, k = ki < 0 ? 0 : Math.floor(i / sk) % cells;
       return k * plane + r * extent.cols + col;
@@ -47,16 +56,17 @@ function elementMap(c: ConstantArray, extent: MaskExtent): ElementMap {
  * @param c - the constant, detcal axis order
  * @param extent - cells, rows, columns of the mask
  * @param mask - current mask (cells * rows * cols), 1 = masked
+ * @param planeIndex - only this index of the plane axis (the first axis other than row, col, cell: gain ...)
  * @returns the values to histogram
  */
-export function unmaskedValues(c: ConstantArray, extent: MaskExtent, mask: Uint8Array): Float64Array {
-  const m = elementMap(c, extent);
+export function unmaskedValues(c: ConstantArray, extent: MaskExtent, mask: Uint8Array, planeIndex?: number): Float64Array {
+  const m = elementMap(c, extent, planeIndex);
   const plane = extent.rows * extent.cols;
   const data = c.data as ArrayLike<number>;
   const out: number[] = [];
   for (let i = 0; i < m.n; i++) {
     const v = Number(data[i]);
-    if (v !== v) continue;
+    if (v !== v || !m.inPlane(i)) continue;
     const j = m.maskIndex(i);
     let open = mask[j] === 0;
     if (m.cells === 1 && extent.cells > 1) {
@@ -77,14 +87,16 @@ export function unmaskedValues(c: ConstantArray, extent: MaskExtent, mask: Uint8
  * @param hi - upper limit (inclusive; Infinity for none)
  * @param mask - mask (cells * rows * cols), updated
  * @param flags - BadPixels flags per (cell, pixel), updated
+ * @param planeIndex - only this index of the plane axis (e.g. gain stage 0); every plane when missing
  * @returns pairs newly masked
  */
-export function applyInterval(c: ConstantArray, extent: MaskExtent, lo: number, hi: number, mask: Uint8Array, flags: Uint32Array): number {
-  const m = elementMap(c, extent);
+export function applyInterval(c: ConstantArray, extent: MaskExtent, lo: number, hi: number, mask: Uint8Array, flags: Uint32Array, planeIndex?: number): number {
+  const m = elementMap(c, extent, planeIndex);
   const plane = extent.rows * extent.cols;
   const data = c.data as ArrayLike<number>;
   const hit = new Uint32Array(mask.length);
   for (let i = 0; i < m.n; i++) {
+    if (!m.inPlane(i)) continue;
     const v = Number(data[i]);
     const bit = v !== v ? BadPixel.VALUE_IS_NAN : v < lo || v > hi ? BadPixel.VALUE_OUT_OF_RANGE : 0;
     if (!bit) continue;
