@@ -13,7 +13,7 @@ function request(run: FrameStream, parameters: GainRequest['parameters'] = {}, t
 
 /** Relative errors of photonSpacing against the truth over pixels without injected defects. */
 function errors(set: ConstantSet, truth: ConstantSet): { rel: Float64Array; good: number } {
-  const s = set.constants.photonSpacing.data, t = truth.constants.photonSpacing.data, bad = truth.constants.BadPixelsTruth.data;
+  const s = set.constants.photonSpacing.data as Float32Array, t = truth.constants.photonSpacing.data as Float32Array, bad = truth.constants.BadPixelsTruth.data as Uint32Array;
   const rel: number[] = [];
   for (let p = 0; p < s.length; p++) if (bad[p] === 0) rel.push((s[p] - t[p]) / t[p]);
   return { rel: Float64Array.from(rel), good: rel.length };
@@ -34,7 +34,7 @@ describe('agipd gain xray', () => {
     const sorted = Float64Array.from(rel.filter((e) => e === e)).sort();
     expect(Math.abs(sorted[sorted.length >> 1])).toBeLessThan(0.001); // no bias: median error < 0.1%
     // dead pixels see no photons: one peak -> NaN and FF_GAIN_EVAL_ERROR
-    const truthBad = sim.truth.constants.BadPixelsTruth.data, bp = set.constants.BadPixelsFF.data, s = set.constants.photonSpacing.data;
+    const truthBad = sim.truth.constants.BadPixelsTruth.data as Uint32Array, bp = set.constants.BadPixelsFF.data as Uint32Array, s = set.constants.photonSpacing.data as Float32Array;
     let dead = 0;
     for (let p = 0; p < bp.length; p++) {
       if (truthBad[p] & BadPixel.DATA_STD_IS_ZERO) {
