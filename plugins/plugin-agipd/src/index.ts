@@ -23,3 +23,6 @@ export { collectScan, type ScanStore, type ScanStoreOptions } from './gain-curre
 export { agipdCombine, agipdCombineStep, AGIPD_COMBINE_PARAMETERS, AGIPD_COMBINE_INPUTS, AGIPD_DEFAULT_PHOTON_ENERGY_KEV, inOrder } from './gain-combine.js';
 export { simulateAgipdCurrentSource, drawAgipdDarkTruth, drawScanTruth, type AgipdDarkTruth, type ScanTruth } from './simulate-current-source.js';
 export * from './current-source-model.js';
+export { AGIPD_XRAY_MODEL, simulateAgipdXray, xrayDriftAdu } from './simulate-xray.js';
+export { AGIPD_XRAY_GAIN_STEPS, agipdXrayGain } from './gain-xray.js';
+export { AGIPD_XRAY_PARAMETERS, xraySettings } from './gain-xray-parameters.js';

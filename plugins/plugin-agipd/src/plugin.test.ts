@@ -39,10 +39,10 @@ describe('agipd plugin', () => {
       }
       return undefined;
     };
-    const e = err({ kind: 'xray' });
+    const e = err({ kind: 'flat-field' });
     expect(e).toBeInstanceOf(DetcalError);
     expect((e as DetcalError).code).toBe('BAD_INPUT');
-    expect((e as DetcalError).message).toContain('supported kinds are dark');
+    expect((e as DetcalError).message).toContain('supported kinds are dark, light, xray, current-source, pulse-capacitor');
     expect((err({ module: 16 }) as DetcalError).code).toBe('BAD_INPUT');
     expect((err({ cells: 353 }) as DetcalError).code).toBe('BAD_INPUT');
     expect((err({ trains: 0 }) as DetcalError).code).toBe('BAD_INPUT');

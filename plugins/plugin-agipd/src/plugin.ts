@@ -10,12 +10,13 @@ import { checkSimulateOptions } from '@detcal/simulator';
 import { simulateAgipdLight } from './simulate-light.js';
 import { AGIPD_CORRECT_CONSTANTS, agipdCorrect } from './correct.js';
 import { AGIPD_CORRECT_PARAMETERS } from './correct-parameters.js';
-
 import { AGIPD_CS_GAIN_STEPS } from './gain-steps.js';
 import { simulateAgipdCurrentSource } from './simulate-current-source.js';
+import { simulateAgipdXray } from './simulate-xray.js';
+import { AGIPD_XRAY_GAIN_STEPS } from './gain-xray.js';
 
 /** Simulation kinds the AGIPD plugin supports. */
-export const AGIPD_SIMULATION_KINDS: readonly string[] = ['dark', 'light', 'current-source', 'pulse-capacitor'];
+export const AGIPD_SIMULATION_KINDS: readonly string[] = ['dark', 'light', 'xray', 'current-source', 'pulse-capacitor'];
 
 /** The AGIPD 1M plugin. Default dark simulation: 16 cells x 64 trains = 1024 frames (64 per cell), 268 MB of raw values per run. */
 export const agipdPlugin: DetectorPlugin = {
@@ -30,10 +31,11 @@ export const agipdPlugin: DetectorPlugin = {
     simulate(options: SimulateOptions): Simulation {
       checkSimulateOptions('agipd', options, AGIPD_SIMULATION_KINDS, agipdGeometry);
       if (options.kind === 'current-source' || options.kind === 'pulse-capacitor') return simulateAgipdCurrentSource(options);
+      if (options.kind === 'xray') return simulateAgipdXray(options);
       return options.kind === 'light' ? simulateAgipdLight(options) : simulateAgipdDark(options);
     },
     dark: agipdDark,
-    gain: { ...AGIPD_CS_GAIN_STEPS },
+    gain: { ...AGIPD_XRAY_GAIN_STEPS, ...AGIPD_CS_GAIN_STEPS },
     correct: agipdCorrect,
   },
   darkMethods: ['euxfel'],
