@@ -10,41 +10,22 @@
  */
 import { DetcalError, Random, makeConstant, makeConstantSet } from '@detcal/core';
 import type { FrameBlock, SimulateOptions, Simulation, SimulatedRun } from '@detcal/core';
-import {
-  DEFAULT_DEFECT_FRACTIONS, DEFAULT_DEFECT_STRENGTH, RUN_STREAM, TRUTH_STREAM, Defect, applyDefects, badPixelsTruth, drawPixelMaps, firstTrainIdOf,
-  pickDefects, simulatedRun, streamSeed, truthArray, truthMetadata,
-} from '@detcal/simulator';
-import type { BlockFiller, InjectedDefects, PixelMaps } from '@detcal/simulator';
-import { AGIPD_ADC_MAX_ADU, AGIPD_ANALOG_STAGES, AGIPD_DIGITAL_STAGES, AGIPD_SIM_CONDITIONS } from './dark-model.js';
+import { RUN_STREAM, Defect, badPixelsTruth, firstTrainIdOf, simulatedRun, streamSeed, truthArray, truthMetadata } from '@detcal/simulator';
+import { drawAgipdPixelTruth, type AgipdPixelTruth } from './simulate-dark.js';
+import type { BlockFiller } from '@detcal/simulator';
+import { AGIPD_ADC_MAX_ADU, AGIPD_SIM_CONDITIONS } from './dark-model.js';
 import { agipdGeometry } from './geometry.js';
-import {
-  CS_HG_RISE_ADU, CS_PC_RUNS, CS_RATIO_SPREAD, CS_SLOPE_RATIOS, CS_SLOPE_SPREAD, CS_SPIKES, CS_START_BELOW_DARK_ADU, CS_START_SPREAD_ADU, CS_SWITCH_FRACTIONS,
-  CS_SWITCH_SPREAD,
-} from './current-source-model.js';
+import { CS_HG_RISE_ADU, CS_PC_RUNS, CS_RATIO_SPREAD, CS_SLOPE_RATIOS, CS_SLOPE_SPREAD, CS_SPIKES, CS_START_BELOW_DARK_ADU, CS_START_SPREAD_ADU, CS_SWITCH_FRACTIONS, CS_SWITCH_SPREAD } from './current-source-model.js';
 
 /** Random stream of the scan truth (slopes, switch steps, spikes), apart from the dark truth stream. */
 const SCAN_TRUTH_STREAM = 300;
 
 /** The dark pixel truth of a seed and module, drawn exactly as simulateAgipdDark draws it. */
-export interface AgipdDarkTruth {
-  /** Analog offset / noise maps [stage][cell][pixel]. */
-  analog: PixelMaps;
-  /** Digital level / noise maps [stage][cell][pixel]. */
-  digital: PixelMaps;
-  /** Hot / noisy / dead pixels. */
-  defects: InjectedDefects;
-}
+export type AgipdDarkTruth = AgipdPixelTruth;
 
 /** Draws the dark truth in the same order and from the same stream as simulateAgipdDark. */
 export function drawAgipdDarkTruth(seed: number, module: number, cells: number): AgipdDarkTruth {
-  const { moduleRows: rows, moduleCols: cols } = agipdGeometry;
-  const rng = new Random(streamSeed(seed, module, TRUTH_STREAM));
-  const analog = drawPixelMaps(rng, agipdGeometry, AGIPD_ANALOG_STAGES, cells);
-  const digital = drawPixelMaps(rng, agipdGeometry, AGIPD_DIGITAL_STAGES, cells);
-  const defects = pickDefects(rng, rows * cols, DEFAULT_DEFECT_FRACTIONS);
-  applyDefects(analog, defects, AGIPD_ADC_MAX_ADU);
-  applyDefects(digital, defects, AGIPD_ADC_MAX_ADU, DEFAULT_DEFECT_STRENGTH, { hot: false, noisy: false, dead: true });
-  return { analog, digital, defects };
+  return drawAgipdPixelTruth(seed, module, cells);
 }
 
 /** Per (cell, pixel) scan truth, [stage or switch][cell][pixel] planes. */

@@ -7,9 +7,10 @@
  */
 import { Random, makeConstant, makeConstantSet } from '@detcal/core';
 import type { FrameBlock, SimulateOptions, Simulation } from '@detcal/core';
-import { DEFAULT_DEFECT_FRACTIONS, DEFAULT_DEFECT_STRENGTH, Defect, RUN_STREAM, TRUTH_STREAM, applyDefects, asicIndexMap, badPixelsTruth, checkSimulateOptions, drawPixelMaps, firstTrainIdOf, pickDefects, rawNoiseAdu, simulatedRun, streamSeed, truthArray, truthMetadata } from '@detcal/simulator';
+import { Defect, RUN_STREAM, asicIndexMap, badPixelsTruth, checkSimulateOptions, firstTrainIdOf, rawNoiseAdu, simulatedRun, streamSeed, truthArray, truthMetadata } from '@detcal/simulator';
+import { drawAgipdPixelTruth } from './simulate-dark.js';
 import type { BlockFiller, PixelMaps } from '@detcal/simulator';
-import { AGIPD_ADC_MAX_ADU, AGIPD_ANALOG_STAGES, AGIPD_DIGITAL_STAGES, AGIPD_SIM_CONDITIONS } from './dark-model.js';
+import { AGIPD_ADC_MAX_ADU, AGIPD_SIM_CONDITIONS } from './dark-model.js';
 import { agipdGeometry } from './geometry.js';
 
 /** Numbers behind the simulated X-ray tube run. */
@@ -50,12 +51,7 @@ export function simulateAgipdXray(options: SimulateOptions): Simulation {
   const m = AGIPD_XRAY_MODEL;
   const energyKev = options.photonEnergyKev ?? m.photonEnergyKev;
   // The dark truth, drawn exactly as simulateAgipdDark does for the same seed, module and cells.
-  const rng = new Random(streamSeed(seed, module, TRUTH_STREAM));
-  const analog = drawPixelMaps(rng, g, AGIPD_ANALOG_STAGES, cells);
-  const digital = drawPixelMaps(rng, g, AGIPD_DIGITAL_STAGES, cells);
-  const defects = pickDefects(rng, pixels, DEFAULT_DEFECT_FRACTIONS);
-  applyDefects(analog, defects, AGIPD_ADC_MAX_ADU);
-  applyDefects(digital, defects, AGIPD_ADC_MAX_ADU, DEFAULT_DEFECT_STRENGTH, { hot: false, noisy: false, dead: true });
+  const { analog, digital, defects } = drawAgipdPixelTruth(seed, module, cells);
 
   const xr = new Random(streamSeed(seed, module, XRAY_TRUTH_STREAM));
   const asicOf = asicIndexMap(g);
