@@ -177,3 +177,24 @@ describe('AGIPD correction on simulated light', () => {
     expect(BadPixel.VALUE_IS_NAN).toBe(1 << 11);
   });
 });
+
+describe('AGIPD correction with a mask from detcal mask', () => {
+  it('applies a (cells, rows, cols) BadPixelsMask to every gain stage', () => {
+    const sim = light(2, 2);
+    const t = truthConstants(sim.truth);
+    const maskData = new Uint32Array(2 * PIXELS);
+    maskData[7] = 1 << 23; // cell 0, pixel 7: EXPERT_CHOICE
+    maskData[PIXELS + 9] = 1 << 23; // cell 1, pixel 9
+    const mask = makeConstant('BadPixelsMask', maskData, [2, 512, 128], ['cell', 'row', 'col'], '');
+    const c = agipdCorrect({ module: 0, constants: { ...t, BadPixelsDark: makeConstant('BadPixelsDark', new Uint32Array(3 * 2 * PIXELS), [3, 2, 512, 128], ['gain', 'cell', 'row', 'col'], ''), BadPixelsMask: mask }, parameters: {}, rows: 512, cols: 128, backend: undefined });
+    const block = sim.runs[0].blocks(2)[Symbol.iterator]().next().value as FrameBlock;
+    const n = 2 * PIXELS;
+    const out = { data: new Float32Array(n), mask: new Uint32Array(n), gain: new Uint8Array(n) };
+    c.correctBlock(block, out);
+    const f0 = block.cellIds[0] === 0 ? 0 : 1;
+    expect(out.mask[f0 * PIXELS + 7]).toBe(1 << 23);
+    expect(out.mask[(1 - f0) * PIXELS + 9]).toBe(1 << 23);
+    expect(Number.isNaN(out.data[f0 * PIXELS + 7])).toBe(true);
+    expect(c.summary().maskedValues).toBe(2);
+  });
+});

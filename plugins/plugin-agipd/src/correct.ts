@@ -23,7 +23,7 @@ const STAGE_LABELS = new Set(['gain', 'threshold', 'stage']);
  * Checks a constant against [planes][cells][rows][cols] (singleton stage / cell axes may be dropped)
  * and returns its values as planes x cells x pixels, plus its cell count.
  */
-export function agipdPlanes(c: ConstantArray, planes: number, what: string): { cells: number; values: NumericArray } {
+export function agipdPlanes(c: ConstantArray, planes: number, what: string, broadcast = false): { cells: number; values: NumericArray } {
   const { moduleRows: rows, moduleCols: cols } = agipdGeometry;
   const expected = `[${planes}][cells][${rows}][${cols}] (dims gain, cell, row, col)`;
   const shape = c.shape, dims = c.dims;
@@ -38,6 +38,13 @@ export function agipdPlanes(c: ConstantArray, planes: number, what: string): { c
     if (STAGE_LABELS.has(dims[0])) nPlanes = shape[0];
     else cells = shape[0];
   } else if (lead !== 0) throw fail('too many axes');
+  if (nPlanes === 1 && broadcast && planes > 1) {
+    // one plane for every stage (a mask without a gain axis, e.g. detcal mask's BadPixelsMask)
+    const n = cells * rows * cols;
+    const out = new Uint32Array(planes * n);
+    for (let s = 0; s < planes; s++) for (let i = 0; i < n; i++) out[s * n + i] = Number(c.data[i]);
+    return { cells, values: out };
+  }
   if (nPlanes < planes) throw fail(`${planes} stage planes are needed, it has ${nPlanes}`);
   if (nPlanes === planes) return { cells, values: c.data };
   // EuXFEL ThresholdsDark carries 5 planes (2 thresholds + 3 digital means): keep the first ones.
@@ -66,9 +73,9 @@ export function agipdCorrect(setup: CorrectSetup): Corrector {
   const nCells = offset.cells;
   const nPixels = g.moduleRows * g.moduleCols;
   const plane = nCells * nPixels;
-  const take = (name: string, planes: number): NumericArray | undefined => {
+  const take = (name: string, planes: number, broadcast = false): NumericArray | undefined => {
     if (!k[name]) return undefined;
-    const r = agipdPlanes(k[name], planes, 'the correction');
+    const r = agipdPlanes(k[name], planes, 'the correction', broadcast);
     if (r.cells !== nCells) throw new DetcalError('BAD_INPUT', `constant ${name} has ${r.cells} memory cells but Offset has ${nCells}: use constants from the same characterization`);
     return r.values;
   };
@@ -76,7 +83,7 @@ export function agipdCorrect(setup: CorrectSetup): Corrector {
   const badPixels = new Uint32Array(3 * plane);
   const badSources: string[] = [];
   for (const name of ['BadPixelsDark', 'BadPixelsPC', 'BadPixelsFF', 'BadPixelsMask']) {
-    const b = take(name, 3);
+    const b = take(name, 3, true);
     if (!b) continue;
     badSources.push(name);
     for (let i = 0; i < b.length; i++) badPixels[i] |= Number(b[i]);
