@@ -6,6 +6,9 @@
  * Repeated n times, each pass on the values left by the previous one.
  */
 
+/** A pass whose correction is below this (ADU) ends the iterations early. */
+const CONVERGED_ADU = 1e-4;
+
 /** Parameters of {@link asicCommonModeCpu}. */
 export interface AsicCommonModeOptions {
   /** Rows and columns of the frame. */
@@ -63,7 +66,9 @@ export function asicCommonModeCpu(data: Float32Array, gain: Uint8Array, mask: Ui
           if (n === 0 || n < need) break;
           const cm = sum / n - total;
           total += cm;
-          if (cm === 0) break;
+          // Converged: a shift this small cannot move a value across the range edges enough to
+          // matter (1e-4 ADU), so further passes would repeat the same set.
+          if (Math.abs(cm) < CONVERGED_ADU) break;
         }
         if (total !== 0) {
           for (let r = r0; r < r1; r++) {
