@@ -33,8 +33,9 @@ export interface AsicCommonModeOptions {
  * @param nFrames - frames in the block
  * @param opts - geometry and parameters
  * @param correctionAdu - optional output, nFrames * nAsics: the total common mode subtracted per frame and ASIC
+ * @param apply - false: only fill correctionAdu and leave data unchanged (a later pass subtracts it, see scaleAndMaskCpu)
  */
-export function asicCommonModeCpu(data: Float32Array, gain: Uint8Array, mask: Uint32Array, nFrames: number, opts: AsicCommonModeOptions, correctionAdu?: Float32Array): void {
+export function asicCommonModeCpu(data: Float32Array, gain: Uint8Array, mask: Uint32Array, nFrames: number, opts: AsicCommonModeOptions, correctionAdu?: Float32Array, apply = true): void {
   const { rows, cols, asicRows, asicCols, iterations } = opts;
   const [lo, hi] = opts.darkRangeAdu;
   const asicsDown = Math.ceil(rows / asicRows), asicsAcross = Math.ceil(cols / asicCols);
@@ -70,7 +71,7 @@ export function asicCommonModeCpu(data: Float32Array, gain: Uint8Array, mask: Ui
           // matter (1e-4 ADU), so further passes would repeat the same set.
           if (Math.abs(cm) < CONVERGED_ADU) break;
         }
-        if (total !== 0) {
+        if (apply && total !== 0) {
           for (let r = r0; r < r1; r++) {
             const row = o + r * cols;
             for (let c = c0; c < c1; c++) {

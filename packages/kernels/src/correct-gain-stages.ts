@@ -97,20 +97,33 @@ export function correctGainStagesCpu(analog: Uint16Array | Float32Array, digital
  * @param c - the module's constants (scale, maskValue)
  * @param out - buffers from kernel 1 (data scaled in place; mask gains VALUE_IS_NAN where the result is not finite)
  * @param counts - optional totals, added to: [values in stage 0, 1, 2, masked values]
+ * @param commonMode - optional common mode to subtract first from high-gain unmasked values: per (frame, group)
+ *   values (asicCommonModeCpu's correctionAdu with apply = false) and the group of each pixel
  */
-export function scaleAndMaskCpu(cellIds: Uint16Array, nFrames: number, c: GainStageConstants, out: GainStageOutput, counts?: Float64Array): void {
+export function scaleAndMaskCpu(
+  cellIds: Uint16Array,
+  nFrames: number,
+  c: GainStageConstants,
+  out: GainStageOutput,
+  counts?: Float64Array,
+  commonMode?: { perFrameAdu: Float32Array; groupOf: Uint16Array; groups: number },
+): void {
   const np = c.nPixels;
   const plane = c.nCells * np;
   const scale = c.scale, maskValue = c.maskValue;
   const data = out.data, mask = out.mask, gain = out.gain;
   let g1 = 0, g2 = 0, masked = 0;
+  const cm = commonMode?.perFrameAdu, groupOf = commonMode?.groupOf, groups = commonMode?.groups ?? 0;
   for (let f = 0; f < nFrames; f++) {
     const base = cellIds[f] * np;
     const o = f * np;
+    const cmBase = f * groups;
     for (let p = 0; p < np; p++) {
       const i = o + p;
       const s = gain[i];
-      const v = data[i] * scale[s * plane + base + p];
+      let x = data[i];
+      if (cm !== undefined && s === 0 && mask[i] === 0) x -= cm[cmBase + (groupOf as Uint16Array)[p]];
+      const v = x * scale[s * plane + base + p];
       if (s === 1) g1++;
       else if (s === 2) g2++;
       let m = mask[i];

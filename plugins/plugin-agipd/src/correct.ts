@@ -5,7 +5,7 @@
  * pixels masked with the mask value. Outputs the EuXFEL corrected datasets data / mask / gain.
  */
 import { DetcalError, resolveParameters, numberParam, rangeParam } from '@detcal/core';
-import type { ConstantArray, CorrectSetup, CorrectedDataset, Corrector, FrameBlock, NumericArray } from '@detcal/core';
+import type { ConstantArray, CorrectSetup, CorrectedDataset, Corrector, FrameBlock, NumericArray, ParameterValue } from '@detcal/core';
 import { asicCommonModeCpu, createCpuBackend, scaleAndMaskCpu, type ComputeBackend, type GainStageConstants } from '@detcal/kernels';
 import { AGIPD_CORRECT_PARAMETERS } from './correct-parameters.js';
 import { agipdGeometry } from './geometry.js';
@@ -51,6 +51,14 @@ export function agipdPlanes(c: ConstantArray, planes: number, what: string, broa
   return { cells, values: c.data.subarray(0, planes * cells * rows * cols) as NumericArray };
 }
 
+/** ASIC of each pixel, numbered as asicCommonModeCpu numbers its groups (row of ASICs, then column). */
+function asicGroupOf(rows: number, cols: number, asicRows: number, asicCols: number): Uint16Array {
+  const across = Math.ceil(cols / asicCols);
+  const out = new Uint16Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = Math.floor(r / asicRows) * across + Math.floor(c / asicCols);
+  return out;
+}
+
 function toFloat32(v: NumericArray): Float32Array {
   if (v instanceof Float32Array) return v;
   const out = new Float32Array(v.length);
@@ -58,16 +66,25 @@ function toFloat32(v: NumericArray): Float32Array {
   return out;
 }
 
-/** The AGIPD correction of one module; throws when the constants do not fit. */
-export function agipdCorrect(setup: CorrectSetup): Corrector {
-  const p = resolveParameters(AGIPD_CORRECT_PARAMETERS, setup.parameters);
+/** The module's constants as the kernels want them, with the output unit and the bad-pixel sources. */
+interface PreparedConstants {
+  constants: GainStageConstants;
+  unit: string;
+  badSources: string[];
+}
+
+/** Prepared constants per constants record and parameter set: sequence files of a run share them. */
+const prepared = new WeakMap<object, Map<string, PreparedConstants>>();
+
+/** Checks the constants against the AGIPD layout and converts them once per constants record and parameters. */
+function prepareConstants(constantsIn: Record<string, ConstantArray>, p: Record<string, ParameterValue>): PreparedConstants {
+  const key = JSON.stringify(p);
+  const hit = prepared.get(constantsIn)?.get(key);
+  if (hit) return hit;
   const g = agipdGeometry;
-  if (setup.rows !== g.moduleRows || setup.cols !== g.moduleCols) {
-    throw new DetcalError('BAD_INPUT', `AGIPD frames are ${g.moduleRows} x ${g.moduleCols}, the run has ${setup.rows} x ${setup.cols}: is this an AGIPD run?`);
-  }
-  const k = setup.constants;
+  const k = constantsIn;
   for (const name of AGIPD_CORRECT_CONSTANTS.required) {
-    if (!k[name]) throw new DetcalError('BAD_INPUT', `no ${name} constant for AGIPD module ${setup.module}: run \`detcal dark agipd\` on the module's dark runs and pass its file with --constants or --store`);
+    if (!k[name]) throw new DetcalError('BAD_INPUT', `no ${name} constant for the AGIPD module: run \`detcal dark agipd\` on the module's dark runs and pass its file with --constants or --store`);
   }
   const offset = agipdPlanes(k.Offset, 3, 'the correction');
   const nCells = offset.cells;
@@ -112,6 +129,20 @@ export function agipdCorrect(setup: CorrectSetup): Corrector {
     mgHardThresholdAdu: p.force_mg_if_below ? numberParam(p, 'mg_hard_threshold') : -Infinity,
     maskValue: numberParam(p, 'mask_value'),
   };
+  const result = { constants, unit, badSources };
+  if (!prepared.has(constantsIn)) prepared.set(constantsIn, new Map());
+  prepared.get(constantsIn)?.set(key, result);
+  return result;
+}
+
+/** The AGIPD correction of one module; throws when the constants do not fit. */
+export function agipdCorrect(setup: CorrectSetup): Corrector {
+  const p = resolveParameters(AGIPD_CORRECT_PARAMETERS, setup.parameters);
+  const g = agipdGeometry;
+  if (setup.rows !== g.moduleRows || setup.cols !== g.moduleCols) {
+    throw new DetcalError('BAD_INPUT', `AGIPD frames are ${g.moduleRows} x ${g.moduleCols}, the run has ${setup.rows} x ${setup.cols}: is this an AGIPD run?`);
+  }
+  const { constants, unit, badSources } = prepareConstants(setup.constants, p);
   const backend = (setup.backend as ComputeBackend | undefined) ?? createCpuBackend();
   const commonMode = p.common_mode === true;
   const cm = {
@@ -129,6 +160,8 @@ export function agipdCorrect(setup: CorrectSetup): Corrector {
     { name: 'gain', dtype: 'u1', compress: true, unit: '', description: 'gain stage: 0 high, 1 medium, 2 low' },
   ];
   const totals = { frames: 0 };
+  const asicGroups = { groupOf: asicGroupOf(g.moduleRows, g.moduleCols, g.asics.asicRows, g.asics.asicCols), groups: (g.moduleRows / g.asics.asicRows) * (g.moduleCols / g.asics.asicCols) };
+  let cmPerFrame = new Float32Array(0);
   const counts = new Float64Array(4);
   return {
     outputs,
@@ -136,8 +169,12 @@ export function agipdCorrect(setup: CorrectSetup): Corrector {
       if (!block.gain) throw new DetcalError('BAD_INPUT', `AGIPD frames at ${block.firstFrame} carry no digital (gain) values: the raw data must be (frames, 2, ${g.moduleRows}, ${g.moduleCols})`);
       const o = { data: out.data as Float32Array, mask: out.mask as Uint32Array, gain: out.gain as Uint8Array };
       backend.correctGainStages(block.data, block.gain as Uint16Array, block.cellIds, block.nFrames, constants, o);
-      if (commonMode) asicCommonModeCpu(o.data, o.gain, o.mask, block.nFrames, cm);
-      scaleAndMaskCpu(block.cellIds, block.nFrames, constants, o, counts);
+      if (commonMode) {
+        // The common mode per (frame, ASIC) is subtracted in the scale pass: one pass less over the block.
+        if (cmPerFrame.length < block.nFrames * asicGroups.groups) cmPerFrame = new Float32Array(block.nFrames * asicGroups.groups);
+        asicCommonModeCpu(o.data, o.gain, o.mask, block.nFrames, cm, cmPerFrame, false);
+        scaleAndMaskCpu(block.cellIds, block.nFrames, constants, o, counts, { perFrameAdu: cmPerFrame, ...asicGroups });
+      } else scaleAndMaskCpu(block.cellIds, block.nFrames, constants, o, counts);
       totals.frames += block.nFrames;
     },
     summary: () => ({ frames: totals.frames, highGain: counts[0], mediumGain: counts[1], lowGain: counts[2], maskedValues: counts[3] }),

@@ -3,8 +3,9 @@
  * compress, write), so N files are read, corrected and gzip-compressed in parallel.
  * Messages in: { plugins, detector, job }; out: { type: 'block', frames, bytes } | { type: 'done', result } | { type: 'error', code, message }.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { DetcalError } from '@detcal/core';
+import { loadHdf5 } from '@detcal/hdf5';
 import { createRegistry } from './plugin-loader.js';
 import { correctSequence, type SequenceJob } from './correct-sequence.js';
 
@@ -18,10 +19,15 @@ export interface CorrectWorkerTask {
   job: SequenceJob;
 }
 
+// Boot (plugins, HDF5 runtime) starts as soon as the worker exists, while the main thread still
+// resolves the constants; the first task waits for it.
+const boot = Promise.all([createRegistry((workerData as { plugins?: string[] } | undefined)?.plugins ?? []), loadHdf5()]);
+boot.catch(() => undefined);
+
 parentPort?.on('message', (task: CorrectWorkerTask) => {
   void (async () => {
     try {
-      const registry = await createRegistry(task.plugins);
+      const [registry] = await boot;
       const plugin = registry.get(task.detector);
       const result = await correctSequence(plugin, task.job, (frames, bytes) => parentPort?.postMessage({ type: 'block', frames, bytes }));
       parentPort?.postMessage({ type: 'done', result });

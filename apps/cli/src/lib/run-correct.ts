@@ -98,6 +98,29 @@ export async function runCorrect(plugin: DetectorPlugin, job: CorrectJob, progre
     if (existing) throw new DetcalError('BAD_INPUT', `${existing} exists: choose another --out or pass --force to replace it`);
   }
 
+  const threads = Math.max(1, Math.min(job.threads, found.files.length));
+  // Workers boot (plugins, HDF5 runtime) while the constants are resolved and checked here.
+  const workers = threads > 1 ? startWorkers(threads, job.plugins) : [];
+  try {
+    return await correctWithConstants(plugin, job, found, run, outDir, outputs, threads, workers, progress, t0);
+  } finally {
+    for (const w of workers) void w.terminate();
+  }
+}
+
+async function correctWithConstants(
+  plugin: DetectorPlugin,
+  job: CorrectJob,
+  found: { files: string[]; run?: number },
+  run: number | undefined,
+  outDir: string,
+  outputs: string[],
+  threads: number,
+  workers: Worker[],
+  progress: Progress,
+  t0: number,
+): Promise<CorrectReport> {
+  if (!plugin.steps.correct) throw new DetcalError('BAD_INPUT', `detector ${plugin.id} has no correct step`);
   const resolved = await resolveCorrectConstants(plugin, {
     files: job.constantsFiles,
     store: job.store,
@@ -129,7 +152,6 @@ export async function runCorrect(plugin: DetectorPlugin, job: CorrectJob, progre
     constants: JSON.stringify(Object.fromEntries(Object.entries(resolved).map(([n, r]: [string, ResolvedConstant]) => [n, r.source]))),
     parameters: JSON.stringify(job.parameters),
   };
-  const threads = Math.max(1, Math.min(job.threads, found.files.length));
   const sharedConstants: Record<string, ConstantArray> = {};
   for (const [name, c] of Object.entries(constants)) sharedConstants[name] = threads > 1 ? shared(c) : c;
   const jobs: SequenceJob[] = found.files.map((input, i) => ({
@@ -147,7 +169,7 @@ export async function runCorrect(plugin: DetectorPlugin, job: CorrectJob, progre
   progress.start(`correct ${plugin.id}`, first.nFrames);
   let results: SequenceResult[];
   try {
-    results = threads === 1 ? await inProcess(plugin, jobs, progress, written) : await inWorkers(plugin.id, job.plugins, jobs, threads, progress, written);
+    results = threads === 1 ? await inProcess(plugin, jobs, progress, written) : await inWorkers(plugin.id, job.plugins, jobs, workers, progress, written);
   } catch (err) {
     for (const f of written) rmSync(f, { force: true });
     throw err;
@@ -195,11 +217,16 @@ function workerUrl(): URL {
   return new URL('./correct-worker.js', import.meta.url);
 }
 
-function inWorkers(detector: string, plugins: string[], jobs: SequenceJob[], threads: number, progress: Progress, written: string[]): Promise<SequenceResult[]> {
+/** Starts worker threads; they load the plugins and the HDF5 runtime right away. */
+function startWorkers(threads: number, plugins: string[]): Worker[] {
+  if (!existsSync(new URL(workerUrl()))) throw new DetcalError('INTERNAL', 'correct worker script not found: build detcal (pnpm run build) or use --threads 1');
+  return Array.from({ length: threads }, () => new Worker(workerUrl(), { workerData: { plugins } }));
+}
+
+function inWorkers(detector: string, plugins: string[], jobs: SequenceJob[], workers: Worker[], progress: Progress, written: string[]): Promise<SequenceResult[]> {
   const results: SequenceResult[] = new Array(jobs.length);
   let next = 0;
   let failed = false;
-  const workers: Worker[] = [];
   return new Promise((resolvePromise, reject) => {
     let running = 0;
     const fail = (err: Error) => {
@@ -231,14 +258,8 @@ function inWorkers(detector: string, plugins: string[], jobs: SequenceJob[], thr
       w.on('message', onMessage);
       w.postMessage(task);
     };
-    for (let i = 0; i < threads; i++) {
-      if (!existsSync(new URL(workerUrl()))) {
-        fail(new DetcalError('INTERNAL', 'correct worker script not found: build detcal (pnpm run build) or use --threads 1'));
-        return;
-      }
-      const w = new Worker(workerUrl());
+    for (const w of workers) {
       w.on('error', (err) => fail(err));
-      workers.push(w);
       running++;
       launch(w);
     }
