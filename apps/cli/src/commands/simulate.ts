@@ -29,6 +29,7 @@ detcal constants ([gain][cell][row][col]), and simulation.json listing what was 
     module: Flags.integer({ summary: 'Module index.', default: 0, min: 0 }),
     run: Flags.integer({ summary: 'Run number of the first run.', default: 1, min: 0 }),
     'frames-per-sequence': Flags.integer({ summary: 'Frames per sequence file before the next S0000n file.', default: 3500, min: 1 }),
+    'photon-energy': Flags.string({ summary: 'Photon energy in keV of light / X-ray simulations (default: the detector\'s).' }),
     compression: Flags.string({ summary: 'Compression of the raw pixel data.', options: ['none', 'gzip'], default: 'none' }),
     force: Flags.boolean({ summary: 'Replace runs already in the output directory.' }),
   };
@@ -43,6 +44,11 @@ detcal constants ([gain][cell][row][col]), and simulation.json listing what was 
     if (flags.module >= plugin.geometry.modules) {
       throw new DetcalError('BAD_INPUT', `--module ${flags.module} does not exist: ${plugin.id} has modules 0..${plugin.geometry.modules - 1}`);
     }
+    let photonEnergyKev: number | undefined;
+    if (flags['photon-energy'] !== undefined) {
+      photonEnergyKev = Number(flags['photon-energy']);
+      if (!(photonEnergyKev > 0)) throw new DetcalError('BAD_INPUT', `--photon-energy ${flags['photon-energy']}: give the photon energy in keV, e.g. 9.3`);
+    }
     const report = await simulateToDisk(
       plugin,
       {
@@ -53,6 +59,7 @@ detcal constants ([gain][cell][row][col]), and simulation.json listing what was 
         module: flags.module,
         firstRun: flags.run,
         framesPerSequence: flags['frames-per-sequence'],
+        ...(photonEnergyKev !== undefined ? { photonEnergyKev } : {}),
       },
       flags.out,
       { compression: flags.compression as 'none' | 'gzip', force: flags.force, progress: createProgress(!this.jsonEnabled()) },
