@@ -31,6 +31,14 @@ export function dtypeOf(data: NumericArray): DType {
   return 'f8';
 }
 
+/** The values as a Float32Array: the array itself when it is one, else a converted copy (uint64 included). */
+export function toFloat32Array(data: NumericArray): Float32Array {
+  if (data instanceof Float32Array) return data;
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = Number(data[i]);
+  return out;
+}
+
 /** Product of a shape. */
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);

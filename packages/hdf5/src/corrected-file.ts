@@ -11,7 +11,7 @@ import { DetcalError, allocate, type CorrectedDataset, type DType, type FrameBlo
 import { loadHdf5, h5wasm } from './h5wasm-runtime.js';
 import { withHdf5Errors } from './hdf5-errors.js';
 import type { H5Dataset, H5File } from './hdf5-file.js';
-import { createChunkedDataset, removeQuietly, setAttribute, tmpPathFor, writeNumericDataset, writeStringDataset } from './hdf5-write.js';
+import { createChunkedDataset, removeQuietly, setAttribute, tmpPathFor, toUint64, writeNumericDataset, writeStringDataset } from './hdf5-write.js';
 
 /** File name of a corrected sequence file: CORR-R0012-AGIPD00-S00000.h5. */
 export function correctedFileName(run: number, aggregator: string, sequence: number): string {
@@ -152,8 +152,8 @@ export class CorrectedFileWriter {
         this.datasets[o.name].write_slice(range, values.subarray(0, m * this.spec.rows * this.spec.cols));
       }
       this.ids.cellId.write_slice(range, Uint16Array.from(block.cellIds.subarray(0, m)));
-      this.ids.trainId.write_slice(range, toU8(block.trainIds.subarray(0, m)));
-      this.ids.pulseId.write_slice(range, toU8(block.pulseIds?.subarray(0, m) ?? block.cellIds.subarray(0, m)));
+      this.ids.trainId.write_slice(range, toUint64(block.trainIds.subarray(0, m)));
+      this.ids.pulseId.write_slice(range, toUint64(block.pulseIds?.subarray(0, m) ?? block.cellIds.subarray(0, m)));
     });
     this.trainIds.set(block.trainIds.subarray(0, m), at);
     this.written += m;
@@ -165,9 +165,9 @@ export class CorrectedFileWriter {
       if (this.written !== this.spec.nFrames) throw new DetcalError('INTERNAL', `${this.spec.file}: ${this.written} frames written, ${this.spec.nFrames} expected`);
       withHdf5Errors(`${this.tmp}: writing the index failed`, 'check free disk space', () => {
         const { trains, first, count } = trainIndex(this.trainIds);
-        writeNumericDataset(this.h5, this.paths.indexTrainId, toU8(trains), [trains.length], 'u8');
-        writeNumericDataset(this.h5, this.paths.indexFirst, toU8(first), [first.length], 'u8');
-        writeNumericDataset(this.h5, this.paths.indexCount, toU8(count), [count.length], 'u8');
+        writeNumericDataset(this.h5, this.paths.indexTrainId, toUint64(trains), [trains.length], 'u8');
+        writeNumericDataset(this.h5, this.paths.indexFirst, toUint64(first), [first.length], 'u8');
+        writeNumericDataset(this.h5, this.paths.indexCount, toUint64(count), [count.length], 'u8');
         writeStringDataset(this.h5, 'METADATA/dataSourceId', [this.paths.group]);
         const g = this.h5.get(this.paths.group) as unknown as Parameters<typeof setAttribute>[0];
         for (const [k, v] of Object.entries(this.spec.attributes)) setAttribute(g, k, v);
@@ -217,8 +217,3 @@ export function allocateOutputs(outputs: readonly CorrectedDataset[], values: nu
   return out;
 }
 
-function toU8(src: ArrayLike<number>): BigUint64Array {
-  const out = new BigUint64Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = BigInt(Math.max(0, Math.round(src[i])));
-  return out;
-}

@@ -89,3 +89,10 @@ export function tmpPathFor(file: string): string {
 export function removeQuietly(files: readonly string[]): void {
   for (const f of files) fs.rmSync(f, { force: true });
 }
+
+/** Numbers as uint64 values for u8 datasets (ids, indices): rounded, negatives as 0. */
+export function toUint64(src: ArrayLike<number>): BigUint64Array {
+  const out = new BigUint64Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = BigInt(Math.max(0, Math.round(src[i])));
+  return out;
+}

@@ -4,7 +4,7 @@ import type { RawPaths } from './euxfel-names.js';
 import { h5wasm } from './h5wasm-runtime.js';
 import { withHdf5Errors } from './hdf5-errors.js';
 import type { H5Dataset, H5File } from './hdf5-file.js';
-import { createChunkedDataset, tmpPathFor, writeNumericDataset, writeStringDataset } from './hdf5-write.js';
+import { createChunkedDataset, tmpPathFor, toUint64, writeNumericDataset, writeStringDataset } from './hdf5-write.js';
 import { planReads, type ReadPiece } from './read-plan.js';
 
 /** Largest chunk of pixel data: chunks are about 32 frames, fewer when frames are large. */
@@ -76,8 +76,8 @@ export class SequenceWriter {
           if (this.ds.gain) this.ds.gain.write_slice([rows], converted(block.gain?.subarray(k * fs1, (k + m) * fs1) ?? new Uint8Array(m * fs1), 'u1'));
         }
         this.ds.cellId?.write_slice([rows], Uint16Array.from(block.cellIds.subarray(k, k + m)));
-        this.ds.trainId?.write_slice([rows], toU8(block.trainIds.subarray(k, k + m)));
-        this.ds.pulseId?.write_slice([rows], toU8(block.pulseIds?.subarray(k, k + m) ?? new Float64Array(m)));
+        this.ds.trainId?.write_slice([rows], toUint64(block.trainIds.subarray(k, k + m)));
+        this.ds.pulseId?.write_slice([rows], toUint64(block.pulseIds?.subarray(k, k + m) ?? new Float64Array(m)));
       }
     });
     this.written += m;
@@ -88,7 +88,7 @@ export class SequenceWriter {
     this.ds.data.write_slice(ranges, converted(block.data.subarray(at * fs1, (at + p.n) * fs1), this.layout.dtype));
     this.ds.gain?.write_slice(ranges, converted(block.gain?.subarray(at * fs1, (at + p.n) * fs1) ?? new Uint8Array(p.n * fs1), 'u1'));
     this.ds.cellId?.write_slice(ranges, Uint8Array.from(block.cellIds.subarray(at, at + p.n)));
-    this.ds.pulseId?.write_slice(ranges, toU8(block.pulseIds?.subarray(at, at + p.n) ?? new Float64Array(p.n)));
+    this.ds.pulseId?.write_slice(ranges, toUint64(block.pulseIds?.subarray(at, at + p.n) ?? new Float64Array(p.n)));
   }
 
   /** Writes the per-train datasets, checks the frame count and closes the file. */
@@ -97,8 +97,8 @@ export class SequenceWriter {
     try {
       if (this.written !== expected) throw new DetcalError('INTERNAL', `${this.file}: ${this.written} frames written, ${expected} expected`);
       withHdf5Errors(`${this.tmp}: writing train ids failed`, 'check free disk space', () => {
-        writeNumericDataset(this.h5, this.paths.indexTrainId, toU8(this.trainIds), [this.trains], 'u8');
-        if (this.layout.axes === 'train-cell' && this.paths.trainId) writeNumericDataset(this.h5, this.paths.trainId, toU8(this.trainIds), [this.trains], 'u8');
+        writeNumericDataset(this.h5, this.paths.indexTrainId, toUint64(this.trainIds), [this.trains], 'u8');
+        if (this.layout.axes === 'train-cell' && this.paths.trainId) writeNumericDataset(this.h5, this.paths.trainId, toUint64(this.trainIds), [this.trains], 'u8');
       });
     } finally {
       this.h5.close();
@@ -162,13 +162,8 @@ function createSequenceDatasets(h5: H5File, layout: RawLayout, paths: RawPaths, 
 
 function converted(src: ArrayLike<number>, dtype: DType): NumericArray {
   const out = allocate(dtype, src.length);
-  if (out instanceof BigUint64Array) return toU8(src);
+  if (out instanceof BigUint64Array) return toUint64(src);
   (out as Float64Array).set(src as Float64Array);
   return out;
 }
 
-function toU8(src: ArrayLike<number>): BigUint64Array {
-  const out = new BigUint64Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = BigInt(Math.max(0, Math.round(src[i])));
-  return out;
-}

@@ -33,7 +33,7 @@ export interface GainStageConstants {
 export interface GainStageOutput {
   /** Corrected values: ADU after the first kernel, final units after the second. */
   data: Float32Array;
-  /** Bad-pixel flags of the chosen stage (plus VALUE_IS_NAN where the result is not finite). */
+  /** Bad-pixel flags of the chosen stage (scaleAndMaskCpu adds VALUE_IS_NAN where the result is NaN). */
   mask: Uint32Array;
   /** Gain stage per value: 0 high, 1 medium, 2 low. */
   gain: Uint8Array;
@@ -85,7 +85,7 @@ export function correctGainStagesCpu(analog: Uint16Array | Float32Array, digital
       const v = a - off[s * plane + k];
       data[o + p] = v;
       gain[o + p] = s;
-      mask[o + p] = v === v ? bad[s * plane + k] : bad[s * plane + k] | VALUE_IS_NAN;
+      mask[o + p] = bad[s * plane + k];
     }
   }
 }

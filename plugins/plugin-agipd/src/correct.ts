@@ -4,7 +4,7 @@
  * gain (GainKevPerAdu -> keV, or RelativeGain -> high-gain ADU, else ADU of each stage), bad
  * pixels masked with the mask value. Outputs the EuXFEL corrected datasets data / mask / gain.
  */
-import { DetcalError, resolveParameters, numberParam, rangeParam } from '@detcal/core';
+import { DetcalError, resolveParameters, numberParam, rangeParam, toFloat32Array } from '@detcal/core';
 import type { ConstantArray, CorrectSetup, CorrectedDataset, Corrector, FrameBlock, NumericArray, ParameterValue } from '@detcal/core';
 import { asicCommonModeCpu, createCpuBackend, scaleAndMaskCpu, type ComputeBackend, type GainStageConstants } from '@detcal/kernels';
 import { AGIPD_CORRECT_PARAMETERS } from './correct-parameters.js';
@@ -56,13 +56,6 @@ function asicGroupOf(rows: number, cols: number, asicRows: number, asicCols: num
   const across = Math.ceil(cols / asicCols);
   const out = new Uint16Array(rows * cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = Math.floor(r / asicRows) * across + Math.floor(c / asicCols);
-  return out;
-}
-
-function toFloat32(v: NumericArray): Float32Array {
-  if (v instanceof Float32Array) return v;
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = Number(v[i]);
   return out;
 }
 
@@ -121,8 +114,8 @@ function prepareConstants(constantsIn: Record<string, ConstantArray>, p: Record<
   const constants: GainStageConstants = {
     nCells,
     nPixels,
-    offsetAdu: toFloat32(offset.values),
-    thresholdsAdu: toFloat32(thresholds),
+    offsetAdu: toFloat32Array(offset.values),
+    thresholdsAdu: toFloat32Array(thresholds),
     scale,
     badPixels,
     hgHardThresholdAdu: p.force_hg_if_below ? numberParam(p, 'hg_hard_threshold') : -Infinity,

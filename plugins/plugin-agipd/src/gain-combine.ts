@@ -8,7 +8,7 @@
  * scan's digital thresholds. Output, laid out [gain|threshold][cell][row][col] as the dark constants:
  * GainKevPerAdu, Offset, ThresholdsDark, BadPixelsGain.
  */
-import { BadPixel, DETCAL_VERSION, DetcalError, makeConstant, makeConstantSet, numberParam, resolveParameters, transpose } from '@detcal/core';
+import { BadPixel, DETCAL_VERSION, DetcalError, makeConstant, makeConstantSet, numberParam, resolveParameters, toFloat32Array, transpose } from '@detcal/core';
 import type { ConstantArray, ConstantSet, GainRequest, GainStep, ParameterSpec } from '@detcal/core';
 import { agipdGeometry } from './geometry.js';
 
@@ -32,11 +32,6 @@ export function inOrder(c: ConstantArray | undefined, role: string, name: string
     throw new DetcalError('SHAPE_MISMATCH', `${role} ${name}: axes [${c.dims}] but expected the labels ${labels.join(', ')} in any order`);
   }
   return order.every((k, i) => k === i) ? c : transpose(c, order);
-}
-
-/** The values as float32 (constants files may hold f8). */
-function asFloat32(a: ConstantArray['data']): Float32Array {
-  return a instanceof Float32Array ? a : Float32Array.from(a as ArrayLike<number>);
 }
 
 /** Photon energy: the parameter, else the X-ray set's metadata, else the default. */
@@ -80,12 +75,12 @@ export async function agipdCombine(request: GainRequest): Promise<ConstantSet> {
   const energy = photonEnergyOf(numberParam(p, 'photon_energy_kev'), xray);
   const pixels = rows * cols;
   const plane = cells * pixels;
-  const s = asFloat32(slopes.data);
-  const ps = asFloat32(spacing.data);
+  const s = toFloat32Array(slopes.data);
+  const ps = toFloat32Array(spacing.data);
   const gain = new Float32Array(3 * plane);
   const offset = new Float32Array(3 * plane);
   const bad = new Uint32Array(3 * plane);
-  const lo = asFloat32(lineOffsets.data), dOff = asFloat32(darkOffset.data);
+  const lo = toFloat32Array(lineOffsets.data), dOff = toFloat32Array(darkOffset.data);
   let noXray = 0;
   let noScan = 0;
   for (let c = 0; c < cells; c++) {
@@ -134,7 +129,7 @@ export async function agipdCombine(request: GainRequest): Promise<ConstantSet> {
     [
       makeConstant('GainKevPerAdu', gain, shape, ['gain', 'cell', 'row', 'col'], 'keV/ADU'),
       makeConstant('Offset', offset, shape, ['gain', 'cell', 'row', 'col'], 'ADU'),
-      makeConstant('ThresholdsDark', asFloat32(thresholds.data), [2, cells, rows, cols], T4, 'ADU'),
+      makeConstant('ThresholdsDark', toFloat32Array(thresholds.data), [2, cells, rows, cols], T4, 'ADU'),
       makeConstant('BadPixelsGain', bad, shape, ['gain', 'cell', 'row', 'col'], ''),
     ],
   );

@@ -6,6 +6,7 @@
 import { DetcalError, type ConstantArray, type DetectorPlugin, type ParameterValue } from '@detcal/core';
 import { CorrectedFileWriter, allocateOutputs, openFrameSource } from '@detcal/hdf5';
 import { createCpuBackend, createGpuBackend, type ComputeBackend } from '@detcal/kernels';
+import { blockFramesFor } from './open-runs.js';
 
 /** One file to correct. */
 export interface SequenceJob {
@@ -39,17 +40,13 @@ export interface SequenceResult {
   summary: Record<string, number>;
 }
 
-/** Target raw bytes per block. */
-const BLOCK_BYTES = 8 * 1024 * 1024;
-
 /** Corrects one sequence file; onBlock is called with the frames and raw bytes of each block. */
 export async function correctSequence(plugin: DetectorPlugin, job: SequenceJob, onBlock?: (frames: number, bytes: number) => void): Promise<SequenceResult> {
   const t0 = performance.now();
   if (!plugin.steps.correct) throw new DetcalError('BAD_INPUT', `detector ${plugin.id} has no correct step`);
   let source = await openFrameSource({ files: [job.input], layout: plugin.layout, module: job.module, blockFrames: job.blockFrames ?? 32 });
   if (job.blockFrames === undefined) {
-    const frameBytes = source.rows * source.cols * 2 * (source.hasGain ? 2 : 1);
-    const sized = Math.max(1, Math.min(64, Math.floor(BLOCK_BYTES / frameBytes)));
+    const sized = blockFramesFor(source.rows * source.cols * 2 * (source.hasGain ? 2 : 1), 64);
     if (sized !== source.blockFrames) source = await openFrameSource({ files: [job.input], layout: plugin.layout, module: job.module, blockFrames: sized });
   }
   const backend: ComputeBackend = job.backend === 'gpu' ? createGpuBackend() : createCpuBackend();

@@ -21,6 +21,11 @@ export interface RunSelection {
 /** Target bytes of raw values per block read: large frames (ePix100, pnCCD: 1-2 MB) in small blocks keep the h5wasm heap small. */
 const BLOCK_BYTES = 8 * 1024 * 1024;
 
+/** Frames per block so that a block holds at most about 8 MB of raw values (at most `most`). */
+export function blockFramesFor(frameBytes: number, most: number): number {
+  return Math.max(1, Math.min(most, Math.floor(BLOCK_BYTES / frameBytes)));
+}
+
 /** A run opened as a FrameStream, with the files it reads. */
 export interface OpenedRun extends FrameStream {
   /** Sequence files (or the one file) read, in order. */
@@ -43,7 +48,7 @@ export async function openRun(plugin: DetectorPlugin, input: string, sel: RunSel
     });
   let source = await open(sel.blockFrames ?? 64);
   if (sel.blockFrames === undefined) {
-    const sized = Math.max(1, Math.min(source.blockFrames, Math.floor(BLOCK_BYTES / (source.rows * source.cols * 2))));
+    const sized = blockFramesFor(source.rows * source.cols * 2, source.blockFrames);
     if (sized !== source.blockFrames) source = await open(sized);
   }
   return {
