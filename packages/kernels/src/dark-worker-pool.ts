@@ -9,7 +9,8 @@ import { Worker } from 'node:worker_threads';
 import { DetcalError } from '@detcal/core';
 import type { BlockData, GainData } from './compute-backend.js';
 import type { DarkAccumulator } from './dark-accumulator.js';
-import type { DarkWorkerBlock, DarkWorkerInit } from './dark-worker.js';
+import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
+import type { DarkWorkerBlock, DarkWorkerInit, DarkWorkerPairBlock } from './dark-worker.js';
 
 /** The compiled worker script (dist/dark-worker.js, also when this module runs from src under a test runner). */
 export function darkWorkerUrl(): URL {
@@ -32,7 +33,7 @@ function sharedCopy<T extends BlockData | GainData | Uint8Array>(src: T, slot: T
   return target;
 }
 
-/** A pool of dark-accumulation workers bound to one pair of shared accumulators. */
+/** A pool of dark-accumulation workers bound to shared accumulators (two DarkAccumulators, or one DarkPairAccumulator). */
 export class DarkWorkerPool {
   private readonly workers: Worker[] = [];
   private readonly slots: Slot[] = [{}, {}];
@@ -42,16 +43,17 @@ export class DarkWorkerPool {
 
   /**
    * @param threads - workers to start (pixel ranges split evenly)
-   * @param analog - shared accumulator of the values (createDarkAccumulator(..., { shared: true }))
-   * @param digital - shared accumulator of the gain values, if wanted
+   * @param analog - shared accumulator of the values (createDarkAccumulator(..., { shared: true })), or a shared pair accumulator
+   * @param digital - shared accumulator of the gain values, if wanted (not with a pair accumulator)
    */
-  constructor(threads: number, analog: DarkAccumulator, digital?: DarkAccumulator) {
+  constructor(threads: number, analog: DarkAccumulator | DarkPairAccumulator, digital?: DarkAccumulator) {
     const url = darkWorkerUrl();
     const n = analog.nPixels;
     for (let t = 0; t < threads; t++) {
       const w = new Worker(url);
       w.on('error', (err) => (this.failure = err));
-      const init: DarkWorkerInit = { type: 'init', analog, digital, p0: Math.floor((t * n) / threads), p1: Math.floor(((t + 1) * n) / threads) };
+      const range = { p0: Math.floor((t * n) / threads), p1: Math.floor(((t + 1) * n) / threads) };
+      const init: DarkWorkerInit = 'framesPerCell' in analog ? { type: 'init', pair: analog, ...range } : { type: 'init', analog, digital, ...range };
       w.postMessage(init);
       this.workers.push(w);
     }
@@ -75,6 +77,29 @@ export class DarkWorkerPool {
       if (mask !== opts.mask) slot.mask = mask;
     }
     const msg: DarkWorkerBlock = { type: 'block', id: this.nextId++, data: sharedData, gain: sharedGain, cellIds: cellIds.slice(), nFrames, acceptGain: opts.acceptGain, mask };
+    this.post(msg);
+  }
+
+  /**
+   * Waits for the block in flight, then hands a block of analog and digital values to every worker of a pair pool.
+   * @param data - analog values (u2), frame-major
+   * @param gain - digital values (u2), same layout
+   * @param cellIds - cell id per frame
+   * @param first - registerDarkPairFrames of this block (called on this thread)
+   * @param nFrames - frames in the block
+   */
+  async submitPair(data: Uint16Array, gain: Uint16Array, cellIds: Uint16Array, first: Uint8Array, nFrames: number): Promise<void> {
+    await this.pending;
+    if (this.failure) throw this.failure;
+    const slot = this.slots[this.nextId % 2];
+    const sharedData = sharedCopy(data, slot.data as Uint16Array | undefined);
+    if (sharedData !== data) slot.data = sharedData;
+    const sharedGain = sharedCopy(gain, slot.gain as Uint16Array | undefined);
+    if (sharedGain !== gain) slot.gain = sharedGain;
+    this.post({ type: 'pair-block', id: this.nextId++, data: sharedData, gain: sharedGain, cellIds: cellIds.slice(), first, nFrames });
+  }
+
+  private post(msg: DarkWorkerBlock | DarkWorkerPairBlock): void {
     this.pending = Promise.all(
       this.workers.map(
         (w) =>

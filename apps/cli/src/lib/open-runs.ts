@@ -59,7 +59,7 @@ export async function openRun(plugin: DetectorPlugin, input: string, sel: RunSel
     cols: source.cols,
     cellsPerTrain: source.cellsPerTrain,
     hasGain: source.hasGain,
-    blocks: () => source.blocks(),
+    blocks: (opts) => source.blocks(opts),
     files: found.files,
   };
 }
