@@ -7,7 +7,7 @@
 import { BadPixel, DetcalError, type DarkRequest, type FrameStream } from '@detcal/core';
 import type { ComputeBackend } from './compute-backend.js';
 import { darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
-import { darkPass, type DarkPassResult } from './dark-run.js';
+import { darkPass, type DarkPassResult, type DarkPassReuse } from './dark-run.js';
 import { median } from './robust-stats.js';
 
 /** How a detector's gain-stage runs are characterized. */
@@ -118,7 +118,7 @@ export async function characterizeGainStages(request: DarkRequest, spec: GainSta
   const digitalMeanAdu = spec.digital ? new Float32Array(runs.length * n) : undefined;
   const digitalStdAdu = spec.digital ? new Float32Array(runs.length * n) : undefined;
   const slice = (a: Float32Array | undefined, s: number): Float32Array | undefined => a?.subarray(s * n, (s + 1) * n);
-  const reuse = {};
+  const reuse: DarkPassReuse = {};
   const badPixels = new Uint32Array(runs.length * n);
   const flagged: DarkBadPixelCounts[] = [];
   const stages: DarkPassResult[] = [];
@@ -135,6 +135,7 @@ export async function characterizeGainStages(request: DarkRequest, spec: GainSta
       reuse,
     });
     stages.push(st);
+    if (s === runs.length - 1) reuse.pair = undefined; // the accumulator is garbage from here on
     const flags = badPixels.subarray(s * n, (s + 1) * n);
     for (let i = 0; i < n; i++) if (st.count[i] === 0) flags[i] |= BadPixel.NO_DARK_DATA;
     flagged.push(darkBadPixels(st.meanAdu, st.stdAdu, flags, spec.limits(s), { nCells, nPixels }));

@@ -8,7 +8,7 @@ import { DetcalError, type FrameBlock, type FrameStream } from '@detcal/core';
 import type { BlockData, ComputeBackend } from './compute-backend.js';
 import { createDarkAccumulator, type DarkAccumulator } from './dark-accumulator.js';
 import { accumulateDarkPairCpu, createDarkPairAccumulator, finalizeDarkPairCpu, registerDarkPairFrames, type DarkPairAccumulator } from './dark-pair-accumulator.js';
-import { DarkWorkerPool } from './dark-worker-pool.js';
+import { BLOCKS_QUEUED, DarkWorkerPool } from './dark-worker-pool.js';
 
 /** Settings of one pass over a run. */
 export interface DarkPassOptions {
@@ -200,8 +200,8 @@ async function accumulateBlock(st: PassState, opts: DarkPassOptions, block: Fram
   if (st.digital && block.gain) opts.backend.accumulateDark(st.digital, block.gain, block.cellIds, n, nPixels, { mask });
 }
 
-/** Blocks a pass keeps alive at once: the one being accumulated (by workers) and the one being read. */
-const BLOCKS_IN_FLIGHT = 2;
+/** Blocks a pass keeps alive at once: those queued at the workers and the one being read. */
+const BLOCKS_IN_FLIGHT = BLOCKS_QUEUED + 1;
 
 async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { current?: PassState }): Promise<DarkPassResult> {
   const { nCells } = opts;

@@ -44,3 +44,4 @@ export * from './photon-peaks.js';
 export * from './detrended-histograms.js';
 export * from './photon-spacing.js';
 export * from './photon-spacing-pool.js';
+export * from './worker-exec-argv.js';
