@@ -137,7 +137,11 @@ export async function characterizeGainStages(request: DarkRequest, spec: GainSta
     stages.push(st);
     if (s === runs.length - 1) reuse.pair = undefined; // the accumulator is garbage from here on
     const flags = badPixels.subarray(s * n, (s + 1) * n);
-    for (let i = 0; i < n; i++) if (st.count[i] === 0) flags[i] |= BadPixel.NO_DARK_DATA;
+    if (st.uniformCount) {
+      for (let c = 0; c < nCells; c++) if (st.framesPerCell[c] === 0) flags.fill(BadPixel.NO_DARK_DATA, c * nPixels, (c + 1) * nPixels);
+    } else {
+      for (let i = 0; i < n; i++) if (st.count[i] === 0) flags[i] |= BadPixel.NO_DARK_DATA;
+    }
     flagged.push(darkBadPixels(st.meanAdu, st.stdAdu, flags, spec.limits(s), { nCells, nPixels }));
   }
   return { nCells, nPixels, stages, offsetAdu, noiseAdu, digitalMeanAdu, digitalStdAdu, badPixels, flagged, gainSignatures: signatures };

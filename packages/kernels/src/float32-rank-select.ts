@@ -42,7 +42,7 @@ function valueOfKey(key: number): number {
  */
 export function float32Ranks(data: Float32Array, wantedRanks: readonly number[] | ((finite: number) => readonly number[])): Float32RankResult {
   const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
-  const hiCounts = new Float64Array(HALF);
+  const hiCounts = new Uint32Array(HALF);
   let finite = 0, sum = 0, sumSq = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
@@ -65,7 +65,7 @@ export function float32Ranks(data: Float32Array, wantedRanks: readonly number[] 
     return null;
   });
   const bins = [...new Set(wanted.filter((w) => w !== null).map((w) => w.bin))];
-  const loCounts = bins.map(() => new Float64Array(HALF));
+  const loCounts = bins.map(() => new Uint32Array(HALF));
   const slotOfBin = new Int32Array(HALF).fill(-1);
   bins.forEach((b, s) => (slotOfBin[b] = s));
   if (bins.length > 0) {
