@@ -255,6 +255,8 @@ export interface BlockReadOptions {
    * buffers are several times faster). Default: every block has its own arrays.
    */
   keep?: number;
+  /** Read only the first this many frames, in blocks of at most that size (a quick look, e.g. a run's gain stage). Streams may ignore it and yield more. */
+  frames?: number;
 }
 
 /** A numeric algorithm parameter: a number, a [lo, hi] range, or a list per gain stage. */

@@ -153,8 +153,9 @@ function reuseBlock(reader: BlockReader, ring: (FrameBlock | undefined)[], slot:
     return { ...fresh };
   }
   clearIds(old);
-  // gain values of files without a gain dataset are zero in a fresh block: keep them so
-  if (old.gain && reader.states.some((s) => !s.present.gain)) old.gain.fill(0);
+  // separate gain datasets: values of files without one are zero in a fresh block, keep them so
+  // (analog / digital entries always fill both halves)
+  if (old.gain && !reader.geo.analogDigital && reader.states.some((s) => !s.present.gain)) old.gain.fill(0);
   return { ...old, firstFrame };
 }
 

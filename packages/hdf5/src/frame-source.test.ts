@@ -58,6 +58,9 @@ describe('openFrameSource on the h5py AGIPD-like run (frame-analog-digital, 2 se
     expect(b1.data.buffer).not.toBe(b0.data.buffer);
     // the short last block (2 frames) gets arrays of its own
     expect(b4.data.buffer).not.toBe(b2.data.buffer);
+    const look = await collect(await agipdSource({ blockFrames: 7, firstFrame: 2 }), { frames: 3 });
+    expect(look.blockSizes).toEqual([3]);
+    expect(look.data).toEqual(expectedFrames(agipdAnalog, [2, 3, 4], ROWS, COLS));
     const strided = await collect(await agipdSource({ firstFrame: 3, lastFrame: 27, stride: 4, blockFrames: 2 }), { keep: 1 });
     expect(strided.data).toEqual(expectedFrames(agipdAnalog, range(3, 27, 4), ROWS, COLS));
     expect(strided.cellIds).toEqual(range(3, 27, 4).map((f) => f % 5));

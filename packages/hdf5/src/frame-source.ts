@@ -172,7 +172,11 @@ export async function openFrameSource(opts: FrameSourceOptions): Promise<FrameSo
     ...(cellsPerTrain !== undefined ? { cellsPerTrain } : {}),
     ...(trainCount !== undefined ? { trains: trainCount } : {}),
     hasGain,
-    blocks: (opts?: BlockReadOptions) => iterateBlocks(reader, segments, selection, blockFrames, opts?.keep),
+    blocks: (opts?: BlockReadOptions) => {
+      const limit = opts?.frames !== undefined ? Math.max(1, Math.floor(opts.frames)) : undefined;
+      const sel = limit !== undefined && limit < selection.count ? { ...selection, count: limit } : selection;
+      return iterateBlocks(reader, segments, sel, limit !== undefined ? Math.min(blockFrames, limit) : blockFrames, opts?.keep);
+    },
   };
 }
 

@@ -52,9 +52,12 @@ export interface GainStageDark {
   gainSignatures: number[];
 }
 
-/** Median of the gain values of a run's first block: its gain stage signature. */
+/** Frames the gain signature looks at (a train of up to 32 cells: 2 M gain values of AGIPD). */
+const SIGNATURE_FRAMES = 32;
+
+/** Median of the gain values of a run's first block (at most 32 frames read): its gain stage signature. */
 export async function gainSignature(stream: FrameStream): Promise<number> {
-  for await (const block of stream.blocks()) {
+  for await (const block of stream.blocks({ frames: SIGNATURE_FRAMES })) {
     if (!block.gain) break;
     const n = Math.min(block.gain.length, 1 << 16);
     const step = Math.max(1, Math.floor(block.gain.length / n));
