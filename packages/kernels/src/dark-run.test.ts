@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random, type FrameBlock, type FrameStream } from '@detcal/core';
 import { createCpuBackend } from './cpu-backend.js';
-import { darkPass } from './dark-run.js';
+import { darkPass, type DarkPassReuse } from './dark-run.js';
 
 /** An AGIPD-like stream: u2 analog and digital values per frame, `nCells` cells per train, blocks of `blockFrames`. */
 function stream(nTrains: number, nCells: number, nPixels: number, blockFrames: number): { s: FrameStream; analog: Uint16Array; digital: Uint16Array } {
@@ -67,7 +67,7 @@ describe('darkPass over analog + digital runs (compact pair accumulator)', () =>
     const { s } = stream(10, nCells, nPixels, 4);
     const n = nCells * nPixels;
     const stacked = new Float32Array(2 * n);
-    const reuse = {} as { pair?: unknown };
+    const reuse: DarkPassReuse = {};
     const first = await darkPass(s, { backend: createCpuBackend(), nCells, digital: true, reuse, out: { meanAdu: stacked.subarray(0, n), stdAdu: new Float32Array(n) } });
     const kept = reuse.pair;
     expect(kept).toBeDefined();
