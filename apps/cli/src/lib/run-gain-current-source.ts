@@ -4,7 +4,7 @@
  * the file group of cells by group (bounded memory, a full module included); the returned set then
  * reads each constant back from the file when its data is used (the store adds one at a time).
  */
-import { DetcalError, type Conditions, type ConstantLayout, type ConstantMetadata, type ConstantSet, type DetectorPlugin, type FrameStream, type GainRequest, type ParameterValue } from '@detcal/core';
+import { DetcalError, makeConstantSet, type Conditions, type ConstantLayout, type ConstantMetadata, type ConstantSet, type DetectorPlugin, type FrameStream, type GainRequest, type ParameterValue } from '@detcal/core';
 import { ConstantsFileWriter, readConstantsFileLazily, writeConstantsFile, type WrittenFile } from '@detcal/hdf5';
 import { openRun } from './open-runs.js';
 import type { Progress } from './progress.js';
@@ -96,8 +96,10 @@ export async function runGainCurrentSource(plugin: DetectorPlugin, job: GainCsJo
       writer.abort();
       throw err;
     }
-    set = await readConstantsFileLazily(written.file);
     layouts = writer.layouts;
+    // the constants in the order the step produced them (the file lists them by name)
+    const lazy = await readConstantsFileLazily(written.file);
+    set = makeConstantSet(lazy.metadata, layouts.map((l) => lazy.constants[l.name]));
   } else {
     set = await step.run(request).finally(() => progress.stop());
     written = await writeConstantsFile(job.out, set);
