@@ -29,8 +29,8 @@ describe('streamed constant sets', () => {
       });
     }
     const s = set({ detectorType: 'x', detectorId: 'X', module: 0, conditions: {}, sourceRuns: [], createdAt: '', toolVersion: '', parameters: {} });
-    expect(Array.from(s.constants.stageMajor.data)).toEqual(Array.from(slab(0, 5, false)));
-    expect(Array.from(s.constants.cellMajor.data)).toEqual(Array.from(slab(0, 5, true)));
+    expect(Array.from(s.constants.stageMajor.data as Float32Array)).toEqual(Array.from(slab(0, 5, false)));
+    expect(Array.from(s.constants.cellMajor.data as Float32Array)).toEqual(Array.from(slab(0, 5, true)));
     expect(s.constants.cellMajor.shape).toEqual([5, 2, 3]);
   });
 
