@@ -100,7 +100,8 @@ export async function fitCellGroups(
       const g = Math.floor(c / groupCells), c0 = g * groupCells;
       pending = pool.fitCell(
         { data, nSteps: steps, frameStride: 2 * pixels, analogOffset: 0, digitalOffset: pixels },
-        { ...groupView(g), ...placementOf(c - c0, nOf(c0), pixels, transposed) },
+        // slot 0 is the pool's own arrays; only the second slot's travel with the cell
+        { ...(g % 2 === 1 ? slots[1] : {}), ...placementOf(c - c0, nOf(c0), pixels, transposed) },
       );
       // the previous group is complete (its last cell was awaited above): write it while cell c is fitted
       if (c === c0 && g > 0) await onGroup(c0 - groupCells, c0, groupView(g - 1));
