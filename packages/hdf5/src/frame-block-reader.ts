@@ -66,8 +66,6 @@ export interface BlockReader {
   gainIsU1: boolean;
   /** Some file has pulse ids. */
   pulseIdsKnown: boolean;
-  /** Pixel arrays on SharedArrayBuffers (worker pools) rather than plain ArrayBuffers (freed sooner); default true. */
-  shared?: boolean;
 }
 
 /** Yields the selected frames as blocks of at most blockFrames frames, one file open at a time. */
@@ -140,20 +138,19 @@ function copyFrame(src: FrameBlock, from: number, dst: FrameBlock, to: number): 
 export function allocateBlock(reader: BlockReader, firstFrame: number, n: number): FrameBlock {
   const { rows, cols, analogDigital } = reader.geo;
   const size = n * rows * cols;
-  // Pixel arrays live on SharedArrayBuffers by default: worker pools (the dark pass) take them without a copy.
-  const bytes = (length: number): ArrayBufferLike => (reader.shared === false ? new ArrayBuffer(length) : new SharedArrayBuffer(length));
   const block: FrameBlock = {
     module: reader.module,
     firstFrame,
     nFrames: n,
     rows,
     cols,
-    data: reader.floatData ? new Float32Array(bytes(size * 4)) : new Uint16Array(bytes(size * 2)),
+    // Pixel arrays live on SharedArrayBuffers: worker pools (the dark pass) take them without a copy.
+    data: reader.floatData ? new Float32Array(new SharedArrayBuffer(size * 4)) : new Uint16Array(new SharedArrayBuffer(size * 2)),
     cellIds: new Uint16Array(n),
     trainIds: new Float64Array(n),
   };
-  if (analogDigital) block.gain = new Uint16Array(bytes(size * 2));
-  else if (reader.states.some((s) => s.present.gain)) block.gain = reader.gainIsU1 ? new Uint8Array(bytes(size)) : new Uint16Array(bytes(size * 2));
+  if (analogDigital) block.gain = new Uint16Array(new SharedArrayBuffer(size * 2));
+  else if (reader.states.some((s) => s.present.gain)) block.gain = reader.gainIsU1 ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint16Array(new SharedArrayBuffer(size * 2));
   if (reader.pulseIdsKnown) block.pulseIds = new Float64Array(n);
   return block;
 }

@@ -13,7 +13,7 @@ import { discoverRun } from './run-discovery.js';
 const agipdRun = path.join(FIXTURES, 'agipd-r0007');
 const jungfrauFile = path.join(FIXTURES, 'RAW-R0012-JNGFR01-S00000.h5');
 
-async function agipdSource(extra: { blockFrames?: number; firstFrame?: number; lastFrame?: number; stride?: number; sharedBlocks?: boolean } = {}) {
+async function agipdSource(extra: { blockFrames?: number; firstFrame?: number; lastFrame?: number; stride?: number } = {}) {
   const run = await discoverRun(agipdRun, { layout: agipdLike, module: 0 });
   return openFrameSource({ files: run.files, layout: agipdLike, module: 0, ...extra });
 }
@@ -43,15 +43,6 @@ describe('openFrameSource on the h5py AGIPD-like run (frame-analog-digital, 2 se
     expect(got.cellIds).toEqual(frames.map((f) => f % 5));
     expect(got.trainIds).toEqual(frames.map((f) => FIRST_TRAIN_ID + Math.floor(f / 5)));
     expect(got.pulseIds).toEqual(frames.map((f) => (f % 5) * 2));
-  });
-
-  it('puts pixel arrays on SharedArrayBuffers, or on plain ArrayBuffers with sharedBlocks: false (same values)', async () => {
-    const shared = await collect(await agipdSource({ blockFrames: 7 }));
-    expect(shared.blocks[0].data.buffer).toBeInstanceOf(SharedArrayBuffer);
-    const plain = await collect(await agipdSource({ blockFrames: 7, stride: 2, sharedBlocks: false }));
-    for (const b of plain.blocks) expect([b.data.buffer instanceof SharedArrayBuffer, b.gain?.buffer instanceof SharedArrayBuffer]).toEqual([false, false]);
-    expect(plain.data).toEqual(expectedFrames(agipdAnalog, range(0, 30, 2), ROWS, COLS));
-    expect(plain.gain).toEqual(expectedFrames(agipdDigital, range(0, 30, 2), ROWS, COLS));
   });
 
   it('selects a frame range with a stride across the sequence-file boundary', async () => {

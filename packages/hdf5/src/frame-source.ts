@@ -35,12 +35,6 @@ export interface FrameSourceOptions {
   stride?: number;
   /** Read uncompressed u1 / u2 / f4 pixel datasets with fs.readSync at their file offsets (default true; false: always through h5wasm). */
   directRead?: boolean;
-  /**
-   * Pixel arrays of blocks on SharedArrayBuffers, for worker pools (default true). false: plain ArrayBuffers, for
-   * consumers that copy each block before the next: V8 frees those as blocks are dropped, while dropped
-   * SharedArrayBuffers wait for a garbage collection that their size does not trigger (a whole run in memory).
-   */
-  sharedBlocks?: boolean;
 }
 
 /** An opened run: its shape and an iterator of frame blocks. */
@@ -162,7 +156,7 @@ export async function openFrameSource(opts: FrameSourceOptions): Promise<FrameSo
   const cellsPerTrain = axes === 'train-cell' ? geo.framesPerEntry : haveIndex && maxCount > 0 && axes !== 'dataset' ? maxCount : undefined;
   const trainCount = haveIndex ? trains : axes === 'train-cell' ? segmentFrames(segments, 1) : undefined;
 
-  const reader: BlockReader = { files: opts.files, module: opts.module, paths, geo, states, floatData, gainIsU1, pulseIdsKnown, shared: opts.sharedBlocks ?? true };
+  const reader: BlockReader = { files: opts.files, module: opts.module, paths, geo, states, floatData, gainIsU1, pulseIdsKnown };
   return {
     files: [...opts.files],
     module: opts.module,

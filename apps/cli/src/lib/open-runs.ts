@@ -16,8 +16,6 @@ export interface RunSelection {
   stride?: number;
   /** Frames per block (default: 64, fewer for large frames so a block holds at most about 8 MB). */
   blockFrames?: number;
-  /** Blocks on SharedArrayBuffers for worker pools (default true); false for readers that copy each block (memory freed sooner). */
-  sharedBlocks?: boolean;
 }
 
 /** Target bytes of raw values per block read: large frames (ePix100, pnCCD: 1-2 MB) in small blocks keep the h5wasm heap small. */
@@ -47,7 +45,6 @@ export async function openRun(plugin: DetectorPlugin, input: string, sel: RunSel
       firstFrame: sel.firstFrame,
       lastFrame: sel.lastFrame,
       stride: sel.stride,
-      sharedBlocks: sel.sharedBlocks,
     });
   let source = await open(sel.blockFrames ?? 64);
   if (sel.blockFrames === undefined) {

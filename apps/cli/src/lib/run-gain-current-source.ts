@@ -61,8 +61,7 @@ export async function runGainCurrentSource(plugin: DetectorPlugin, job: GainCsJo
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const streams: FrameStream[] = [];
-  // the scan regrouping copies every block before the next: plain buffers, freed as it goes (shared ones would pile up)
-  for (const input of job.runs) streams.push(await openRun(plugin, input, { module: job.module, sharedBlocks: false }));
+  for (const input of job.runs) streams.push(await openRun(plugin, input, { module: job.module }));
   let rawBytes = 0;
   let phase = '';
   const request: GainRequest = {
