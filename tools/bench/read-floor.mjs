@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The I/O floor of the dark benchmark: stream the same runs through @detcal/hdf5 and do nothing
 // else. Prints one JSON line (MB/s of raw data, frames/s, peak RSS) for the reader detcal uses
-// (direct fs reads of uncompressed datasets, else h5wasm), and with --h5wasm for h5wasm only.
+// (direct fs reads of uncompressed datasets into two reused block buffers, as the dark pass reads),
+// and with --h5wasm for h5wasm only (fresh buffers).
 // usage: read-floor.mjs <detector> <run>... [--h5wasm]
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -19,7 +20,7 @@ let bytes = 0, frames = 0;
 for (const input of runs) {
   const { files } = await discoverRun(input, { layout, module: 0 });
   const source = await openFrameSource({ files, layout, module: 0, blockFrames: 64, directRead: !h5wasmOnly });
-  for await (const b of source.blocks()) {
+  for await (const b of source.blocks(h5wasmOnly ? undefined : { keep: 2 })) {
     bytes += b.data.byteLength + (b.gain?.byteLength ?? 0);
     frames += b.nFrames;
   }

@@ -244,7 +244,19 @@ export interface FrameStream {
   /** Blocks carry per-pixel gain values. */
   hasGain: boolean;
   /** Yields the frames in blocks; every call starts again at the first frame (multi-pass algorithms). */
-  blocks(): AsyncIterable<FrameBlock>;
+  blocks(opts?: BlockReadOptions): AsyncIterable<FrameBlock>;
+}
+
+/** How a consumer reads a FrameStream's blocks. */
+export interface BlockReadOptions {
+  /**
+   * The consumer holds at most this many blocks at once, so the stream may write a new block into the
+   * arrays of the block yielded `keep` blocks earlier (fresh memory costs page faults: reads into reused
+   * buffers are several times faster). Default: every block has its own arrays.
+   */
+  keep?: number;
+  /** Read only the first this many frames, in blocks of at most that size (a quick look, e.g. a run's gain stage). Streams may ignore it and yield more. */
+  frames?: number;
 }
 
 /** A numeric algorithm parameter: a number, a [lo, hi] range, or a list per gain stage. */

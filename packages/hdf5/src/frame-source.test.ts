@@ -45,6 +45,27 @@ describe('openFrameSource on the h5py AGIPD-like run (frame-analog-digital, 2 se
     expect(got.pulseIds).toEqual(frames.map((f) => (f % 5) * 2));
   });
 
+  it('with keep, reuses the arrays of the block `keep` positions earlier and yields the same frames', async () => {
+    const fresh = await collect(await agipdSource({ blockFrames: 7 }));
+    const got = await collect(await agipdSource({ blockFrames: 7 }), { keep: 2 });
+    expect(got.blockSizes).toEqual(fresh.blockSizes);
+    expect(got.blockStarts).toEqual(fresh.blockStarts);
+    for (const key of ['data', 'gain', 'cellIds', 'trainIds', 'pulseIds'] as const) expect(got[key]).toEqual(fresh[key]);
+    const [b0, b1, b2, b3, b4] = got.blocks;
+    expect(b2.data.buffer).toBe(b0.data.buffer);
+    expect(b2.gain?.buffer).toBe(b0.gain?.buffer);
+    expect(b3.data.buffer).toBe(b1.data.buffer);
+    expect(b1.data.buffer).not.toBe(b0.data.buffer);
+    // the short last block (2 frames) gets arrays of its own
+    expect(b4.data.buffer).not.toBe(b2.data.buffer);
+    const look = await collect(await agipdSource({ blockFrames: 7, firstFrame: 2 }), { frames: 3 });
+    expect(look.blockSizes).toEqual([3]);
+    expect(look.data).toEqual(expectedFrames(agipdAnalog, [2, 3, 4], ROWS, COLS));
+    const strided = await collect(await agipdSource({ firstFrame: 3, lastFrame: 27, stride: 4, blockFrames: 2 }), { keep: 1 });
+    expect(strided.data).toEqual(expectedFrames(agipdAnalog, range(3, 27, 4), ROWS, COLS));
+    expect(strided.cellIds).toEqual(range(3, 27, 4).map((f) => f % 5));
+  });
+
   it('selects a frame range with a stride across the sequence-file boundary', async () => {
     const src = await agipdSource({ firstFrame: 3, lastFrame: 27, stride: 4, blockFrames: 4 });
     expect(src.nFrames).toBe(6);

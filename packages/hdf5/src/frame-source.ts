@@ -2,7 +2,7 @@
  * Streaming frame source: one module's frames from a run's files, block by block, with bounded memory
  * (one block of frames at a time, whatever the run length), any of the three FrameAxes or a plain dataset.
  */
-import { DetcalError, type DType, type FrameBlock, type RawLayout } from '@detcal/core';
+import { DetcalError, type DType, type BlockReadOptions, type FrameBlock, type RawLayout } from '@detcal/core';
 import { probeDirectStorage } from './direct-storage.js';
 import { dtypeOfMetadata, describeDtype, isFloatMetadata } from './dtype-map.js';
 import { rawPaths } from './euxfel-names.js';
@@ -72,8 +72,9 @@ export interface FrameSource {
    * are opened one at a time and closed when the iteration ends or is left early. Cell ids come from
    * the layout's cell-id dataset (else 0, or the position in the train for train-cell data), train ids
    * from its train-id dataset (else INDEX/trainId, else 0), pulse ids only when the layout has them.
+   * With opts.keep the arrays of a block are reused for the block `keep` positions later.
    */
-  blocks(): AsyncIterable<FrameBlock>;
+  blocks(opts?: BlockReadOptions): AsyncIterable<FrameBlock>;
 }
 
 /** Opens the frames of one module in a run; checks filters, shapes across files and truncation before any block is read. */
@@ -171,7 +172,11 @@ export async function openFrameSource(opts: FrameSourceOptions): Promise<FrameSo
     ...(cellsPerTrain !== undefined ? { cellsPerTrain } : {}),
     ...(trainCount !== undefined ? { trains: trainCount } : {}),
     hasGain,
-    blocks: () => iterateBlocks(reader, segments, selection, blockFrames),
+    blocks: (opts?: BlockReadOptions) => {
+      const limit = opts?.frames !== undefined ? Math.max(1, Math.floor(opts.frames)) : undefined;
+      const sel = limit !== undefined && limit < selection.count ? { ...selection, count: limit } : selection;
+      return iterateBlocks(reader, segments, sel, limit !== undefined ? Math.min(blockFrames, limit) : blockFrames, opts?.keep);
+    },
   };
 }
 

@@ -7,7 +7,7 @@
 import { BadPixel, DetcalError, type DarkRequest, type FrameStream } from '@detcal/core';
 import type { ComputeBackend } from './compute-backend.js';
 import { darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
-import { darkPass, type DarkPassResult } from './dark-run.js';
+import { darkPass, type DarkPassResult, type DarkPassReuse } from './dark-run.js';
 import { median } from './robust-stats.js';
 
 /** How a detector's gain-stage runs are characterized. */
@@ -40,6 +40,10 @@ export interface GainStageDark {
   offsetAdu: Float32Array;
   /** Noise per (stage, cell, pixel), ADU. */
   noiseAdu: Float32Array;
+  /** Mean gain value per (stage, cell, pixel), when the spec asks for digital statistics. */
+  digitalMeanAdu?: Float32Array;
+  /** Std of the gain values per (stage, cell, pixel), when the spec asks for digital statistics. */
+  digitalStdAdu?: Float32Array;
   /** BadPixelsDark per (stage, cell, pixel). */
   badPixels: Uint32Array;
   /** Pixels flagged per stage and reason. */
@@ -48,11 +52,14 @@ export interface GainStageDark {
   gainSignatures: number[];
 }
 
-/** Median of the gain values of a run's first block: its gain stage signature. */
+/** Frames the gain signature looks at (a train of up to 32 cells: 2 M gain values of AGIPD). */
+const SIGNATURE_FRAMES = 32;
+
+/** Median of the gain values of a run's first block (at most 32 frames read): its gain stage signature. */
 export async function gainSignature(stream: FrameStream): Promise<number> {
-  for await (const block of stream.blocks()) {
+  for await (const block of stream.blocks({ frames: SIGNATURE_FRAMES })) {
     if (!block.gain) break;
-    const n = Math.min(block.gain.length, 1 << 20);
+    const n = Math.min(block.gain.length, 1 << 16);
     const step = Math.max(1, Math.floor(block.gain.length / n));
     const sample = new Float64Array(Math.ceil(block.gain.length / step));
     for (let i = 0, k = 0; i < block.gain.length; i += step) sample[k++] = block.gain[i];
@@ -107,31 +114,38 @@ export async function characterizeGainStages(request: DarkRequest, spec: GainSta
   checkStageOrder(runs, signatures, spec);
   const backend = request.backend as ComputeBackend;
   const nPixels = spec.rows * spec.cols;
-  const stages: DarkPassResult[] = [];
-  for (let s = 0; s < runs.length; s++) {
-    stages.push(
-      await darkPass(runs[s], {
-        backend,
-        nCells,
-        digital: spec.digital,
-        acceptGain: spec.acceptGain?.(s),
-        threads: request.threads,
-        progress: request.progress,
-        phase: `${spec.stageNames[s]} gain`,
-      }),
-    );
-  }
   const n = nCells * nPixels;
+  // Each pass finalizes straight into its stage's slice of the stacked constants; one accumulator serves every pass.
   const offsetAdu = new Float32Array(runs.length * n);
   const noiseAdu = new Float32Array(runs.length * n);
+  const digitalMeanAdu = spec.digital ? new Float32Array(runs.length * n) : undefined;
+  const digitalStdAdu = spec.digital ? new Float32Array(runs.length * n) : undefined;
+  const slice = (a: Float32Array | undefined, s: number): Float32Array | undefined => a?.subarray(s * n, (s + 1) * n);
+  const reuse: DarkPassReuse = {};
   const badPixels = new Uint32Array(runs.length * n);
   const flagged: DarkBadPixelCounts[] = [];
-  stages.forEach((st, s) => {
-    offsetAdu.set(st.meanAdu, s * n);
-    noiseAdu.set(st.stdAdu, s * n);
+  const stages: DarkPassResult[] = [];
+  for (let s = 0; s < runs.length; s++) {
+    const st = await darkPass(runs[s], {
+      backend,
+      nCells,
+      digital: spec.digital,
+      acceptGain: spec.acceptGain?.(s),
+      threads: request.threads,
+      progress: request.progress,
+      phase: `${spec.stageNames[s]} gain`,
+      out: { meanAdu: offsetAdu.subarray(s * n, (s + 1) * n), stdAdu: noiseAdu.subarray(s * n, (s + 1) * n), digitalMean: slice(digitalMeanAdu, s), digitalStd: slice(digitalStdAdu, s) },
+      reuse,
+    });
+    stages.push(st);
+    if (s === runs.length - 1) reuse.pair = undefined; // the accumulator is garbage from here on
     const flags = badPixels.subarray(s * n, (s + 1) * n);
-    for (let i = 0; i < n; i++) if (st.count[i] === 0) flags[i] |= BadPixel.NO_DARK_DATA;
+    if (st.uniformCount) {
+      for (let c = 0; c < nCells; c++) if (st.framesPerCell[c] === 0) flags.fill(BadPixel.NO_DARK_DATA, c * nPixels, (c + 1) * nPixels);
+    } else {
+      for (let i = 0; i < n; i++) if (st.count[i] === 0) flags[i] |= BadPixel.NO_DARK_DATA;
+    }
     flagged.push(darkBadPixels(st.meanAdu, st.stdAdu, flags, spec.limits(s), { nCells, nPixels }));
-  });
-  return { nCells, nPixels, stages, offsetAdu, noiseAdu, badPixels, flagged, gainSignatures: signatures };
+  }
+  return { nCells, nPixels, stages, offsetAdu, noiseAdu, digitalMeanAdu, digitalStdAdu, badPixels, flagged, gainSignatures: signatures };
 }

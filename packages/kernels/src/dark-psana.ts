@@ -250,7 +250,8 @@ export async function psanaDark(stream: FrameStream, opts: PsanaDarkOptions): Pr
     for (let f = 0; f < nHeld; f++) add(held!, f * nPixels);
     held = undefined; // stage 1 memory is released
   };
-  for await (const block of stream.blocks()) {
+  // every frame is used or copied before the next block is read: two reused block buffers suffice
+  for await (const block of stream.blocks({ keep: 2 })) {
     const data = block.data;
     for (let f = 0; f < block.nFrames && frames < opts.nrecs; f++) {
       const o = f * nPixels;

@@ -6,9 +6,9 @@
  */
 import { DetcalError, type FrameBlock, type FrameStream } from '@detcal/core';
 import type { BlockData, ComputeBackend } from './compute-backend.js';
-import { accumulateDarkPairRangeCpu } from './cpu-dark.js';
 import { createDarkAccumulator, type DarkAccumulator } from './dark-accumulator.js';
-import { DarkWorkerPool } from './dark-worker-pool.js';
+import { accumulateDarkPairCpu, createDarkPairAccumulator, finalizeDarkPairCpu, registerDarkPairFrames, type DarkPairAccumulator } from './dark-pair-accumulator.js';
+import { BLOCKS_QUEUED, DarkWorkerPool } from './dark-worker-pool.js';
 
 /** Settings of one pass over a run. */
 export interface DarkPassOptions {
@@ -38,6 +38,28 @@ export interface DarkPassOptions {
   phase?: string;
   /** Worker threads accumulating pixel ranges while the main thread reads (CPU backend; 1 = in-process). */
   threads?: number;
+  /** Write the statistics into these arrays (nCells * nPixels each, e.g. views of a stacked constant) instead of new ones. */
+  out?: DarkPassOutput;
+  /** Keeps the accumulator between passes of the same shape (zeroed before reuse) instead of allocating one per pass. */
+  reuse?: DarkPassReuse;
+}
+
+/** Preallocated outputs of a pass, nCells * nPixels each. */
+export interface DarkPassOutput {
+  /** Mean per (cell, pixel), ADU. */
+  meanAdu: Float32Array;
+  /** Std per (cell, pixel), ADU. */
+  stdAdu: Float32Array;
+  /** Mean of the gain values, with digital. */
+  digitalMean?: Float32Array;
+  /** Std of the gain values, with digital. */
+  digitalStd?: Float32Array;
+}
+
+/** Holder of a pair accumulator that successive passes share (one large allocation instead of one per gain stage). */
+export interface DarkPassReuse {
+  /** The accumulator of the last pass (set by darkPass). */
+  pair?: DarkPairAccumulator;
 }
 
 /** Mean and std per (cell, pixel) of one pass, cell-major. */
@@ -64,6 +86,15 @@ export interface DarkPassResult {
   emptyFrames: number;
   /** Frames per cell id (index = cell). */
   framesPerCell: Uint32Array;
+  /** Every pixel of cell c has framesPerCell[c] accepted values and none rejected (nothing masked or rejected in this pass). */
+  uniformCount?: boolean;
+}
+
+/** count per (cell, pixel) from a count per cell. */
+function broadcastPerCell(perCell: Uint32Array, nPixels: number): Uint32Array {
+  const out = new Uint32Array(perCell.length * nPixels);
+  for (let c = 0; c < perCell.length; c++) out.fill(perCell[c], c * nPixels, (c + 1) * nPixels);
+  return out;
 }
 
 /** True when every value of frame f of the block is zero. */
@@ -96,11 +127,51 @@ function dropEmptyFrames(block: FrameBlock, nPixels: number): { block: FrameBloc
   };
 }
 
-function finalize(backend: ComputeBackend, acc: DarkAccumulator): { mean: Float32Array; std: Float32Array } {
-  const mean = new Float32Array(acc.nCells * acc.nPixels);
-  const std = new Float32Array(acc.nCells * acc.nPixels);
+function finalize(backend: ComputeBackend, acc: DarkAccumulator, mean: Float32Array = new Float32Array(acc.nCells * acc.nPixels), std: Float32Array = new Float32Array(acc.nCells * acc.nPixels)): { mean: Float32Array; std: Float32Array } {
   backend.finalizeDark(acc, { meanAdu: mean, stdAdu: std });
   return { mean, std };
+}
+
+/** A pair accumulator of this shape: the reused one (zeroed) when it fits, else a new one (kept in `reuse`). */
+function pairAccumulator(opts: DarkPassOptions, nPixels: number, shared: boolean): DarkPairAccumulator {
+  const old = opts.reuse?.pair;
+  const fits = old && old.nCells === opts.nCells && old.nPixels === nPixels && (old.sum.buffer instanceof SharedArrayBuffer) === shared;
+  if (fits) {
+    old.ref.fill(0);
+    old.sum.fill(0);
+    old.sumSq.fill(0);
+    old.framesPerCell.fill(0);
+    return old;
+  }
+  if (opts.reuse) opts.reuse.pair = undefined;
+  const pair = createDarkPairAccumulator(opts.nCells, nPixels, { shared });
+  if (opts.reuse) opts.reuse.pair = pair;
+  return pair;
+}
+
+/** The accumulation state of one pass: the compact pair accumulator (raw u2 analog + digital, nothing excluded) or the general one. */
+type PassState =
+  | { kind: 'pair'; pair: DarkPairAccumulator; pool?: DarkWorkerPool }
+  | { kind: 'single'; analog: DarkAccumulator; digital?: DarkAccumulator; pool?: DarkWorkerPool };
+
+/** True when the pass can use the compact pair accumulator for blocks like this one. */
+function pairPath(opts: DarkPassOptions, block: FrameBlock): boolean {
+  return (
+    opts.backend.name === 'cpu' && opts.digital === true && opts.acceptGain === undefined && !opts.mask && !opts.transform &&
+    block.data instanceof Uint16Array && block.gain instanceof Uint16Array
+  );
+}
+
+function createPassState(opts: DarkPassOptions, nPixels: number, first: FrameBlock): PassState {
+  const threads = opts.backend.name === 'cpu' ? Math.max(1, opts.threads ?? 1) : 1;
+  const shared = { shared: threads > 1 };
+  if (pairPath(opts, first)) {
+    const pair = pairAccumulator(opts, nPixels, threads > 1);
+    return { kind: 'pair', pair, pool: threads > 1 ? new DarkWorkerPool(threads, pair) : undefined };
+  }
+  const analog = createDarkAccumulator(opts.nCells, nPixels, shared);
+  const digital = opts.digital ? createDarkAccumulator(opts.nCells, nPixels, shared) : undefined;
+  return { kind: 'single', analog, digital, pool: threads > 1 ? new DarkWorkerPool(threads, analog, digital) : undefined };
 }
 
 /**
@@ -110,29 +181,40 @@ function finalize(backend: ComputeBackend, acc: DarkAccumulator): { mean: Float3
  * @returns statistics per (cell, pixel) and frame counts
  */
 export async function darkPass(stream: FrameStream, opts: DarkPassOptions): Promise<DarkPassResult> {
-  const nPixels = stream.rows * stream.cols;
-  const { backend, nCells } = opts;
-  const threads = backend.name === 'cpu' ? Math.max(1, opts.threads ?? 1) : 1;
-  const shared = { shared: threads > 1 };
-  const analog = createDarkAccumulator(nCells, nPixels, shared);
-  const digital = opts.digital ? createDarkAccumulator(nCells, nPixels, shared) : undefined;
-  const pool = threads > 1 ? new DarkWorkerPool(threads, analog, digital) : undefined;
+  const state: { current?: PassState } = {};
   try {
-    return await streamPass(stream, opts, analog, digital, pool);
+    return await streamPass(stream, opts, state);
   } finally {
-    await pool?.close();
+    await state.current?.pool?.close();
   }
 }
 
-async function streamPass(
-  stream: FrameStream,
-  opts: DarkPassOptions,
-  analog: DarkAccumulator,
-  digital: DarkAccumulator | undefined,
-  pool: DarkWorkerPool | undefined,
-): Promise<DarkPassResult> {
-  const { backend, nCells } = opts;
-  const nPixels = analog.nPixels;
+async function accumulateBlock(st: PassState, opts: DarkPassOptions, block: FrameBlock, values: BlockData, mask: Uint8Array | undefined, nPixels: number): Promise<void> {
+  const n = block.nFrames;
+  if (st.kind === 'pair') {
+    if (!(values instanceof Uint16Array) || !(block.gain instanceof Uint16Array)) {
+      throw new DetcalError('BAD_INPUT', `frames ${block.firstFrame}..${block.firstFrame + n - 1}: the values changed element type within the run (u2 expected); give files written the same way`);
+    }
+    const first = registerDarkPairFrames(st.pair, block.cellIds, n);
+    if (st.pool) await st.pool.submitPair(values, block.gain, block.cellIds, first, n);
+    else accumulateDarkPairCpu(st.pair, values, block.gain, block.cellIds, first, n, 0, nPixels);
+    return;
+  }
+  if (st.pool) {
+    await st.pool.submit(values, block.cellIds, n, { gain: block.gain, acceptGain: opts.acceptGain, mask });
+    return;
+  }
+  const common = { mask, gain: opts.acceptGain !== undefined ? block.gain : undefined, acceptGain: opts.acceptGain };
+  opts.backend.accumulateDark(st.analog, values, block.cellIds, n, nPixels, common);
+  if (st.digital && block.gain) opts.backend.accumulateDark(st.digital, block.gain, block.cellIds, n, nPixels, { mask });
+}
+
+/** Blocks a pass keeps alive at once: those queued at the workers and the one being read. */
+const BLOCKS_IN_FLIGHT = BLOCKS_QUEUED + 1;
+
+async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { current?: PassState }): Promise<DarkPassResult> {
+  const { nCells } = opts;
+  const nPixels = stream.rows * stream.cols;
   if (opts.digital && !stream.hasGain) throw new DetcalError('BAD_INPUT', `${stream.label}: no per-pixel gain values in this run; the digital statistics need them`);
   const framesPerCell = new Uint32Array(nCells);
   const skipEmpty = opts.skipEmptyFrames ?? true;
@@ -141,7 +223,7 @@ async function streamPass(
   let emptyFrames = 0;
   let scratch = new Float32Array(0);
   let exclude = new Uint8Array(0);
-  for await (const raw of stream.blocks()) {
+  for await (const raw of stream.blocks({ keep: BLOCKS_IN_FLIGHT })) {
     const bytes = raw.data.byteLength + (raw.gain?.byteLength ?? 0);
     let block = raw;
     if (skipEmpty) {
@@ -170,38 +252,40 @@ async function streamPass(
         }
         values = opts.transform(block, scratch.subarray(0, n * nPixels), opts.excludeValues ? mask : undefined);
       }
-      if (pool) {
-        await pool.submit(values, block.cellIds, n, { gain: block.gain, acceptGain: opts.acceptGain, mask });
-      } else {
-        if (backend.name === 'cpu' && digital && block.gain && opts.acceptGain === undefined && !mask) {
-          accumulateDarkPairRangeCpu(analog, digital, values, block.gain, block.cellIds, n, nPixels, 0, nPixels);
-        } else {
-          const common = { mask, gain: opts.acceptGain !== undefined ? block.gain : undefined, acceptGain: opts.acceptGain };
-          backend.accumulateDark(analog, values, block.cellIds, n, nPixels, common);
-          if (digital && block.gain) backend.accumulateDark(digital, block.gain, block.cellIds, n, nPixels, { mask });
-        }
-      }
+      state.current ??= createPassState(opts, nPixels, block);
+      await accumulateBlock(state.current, opts, block, values, mask, nPixels);
       frames += n;
     }
     opts.progress?.(raw.nFrames, bytes, phase);
   }
-  await pool?.drain();
-  if (frames === 0) {
+  const st = state.current;
+  await st?.pool?.drain();
+  if (frames === 0 || !st) {
     throw new DetcalError('BAD_INPUT', `${stream.label}: no non-empty frames${emptyFrames ? ` (${emptyFrames} empty frames skipped)` : ''}; a dark run needs data`);
   }
-  const a = finalize(backend, analog);
-  const d = digital ? finalize(backend, digital) : undefined;
-  return {
-    nCells,
-    nPixels,
-    meanAdu: a.mean,
-    stdAdu: a.std,
-    count: analog.count,
-    rejected: analog.rejected,
-    digitalMean: d?.mean,
-    digitalStd: d?.std,
-    frames,
-    emptyFrames,
-    framesPerCell,
-  };
+  const base = { nCells, nPixels, frames, emptyFrames, framesPerCell };
+  if (st.kind === 'pair') {
+    const size = nCells * nPixels;
+    const given = opts.out;
+    const out = {
+      meanAdu: given?.meanAdu ?? new Float32Array(size),
+      stdAdu: given?.stdAdu ?? new Float32Array(size),
+      digitalMean: given?.digitalMean ?? new Float32Array(size),
+      digitalStd: given?.digitalStd ?? new Float32Array(size),
+    };
+    finalizeDarkPairCpu(st.pair, out);
+    // Every pixel of a cell has framesPerCell[c] values: the per-pixel arrays are only built when read
+    // (fresh memory costs page faults: ~0.2 s per 92 MB array on a 352-cell module).
+    let count: Uint32Array | undefined, rejected: Uint32Array | undefined;
+    const result = { ...base, ...out, uniformCount: true } as DarkPassResult;
+    Object.defineProperty(result, 'count', {
+      enumerable: true,
+      get: () => (count ??= broadcastPerCell(framesPerCell, nPixels)),
+    });
+    Object.defineProperty(result, 'rejected', { enumerable: true, get: () => (rejected ??= new Uint32Array(size)) });
+    return result;
+  }
+  const a = finalize(opts.backend, st.analog, opts.out?.meanAdu, opts.out?.stdAdu);
+  const d = st.digital ? finalize(opts.backend, st.digital, opts.out?.digitalMean, opts.out?.digitalStd) : undefined;
+  return { ...base, meanAdu: a.mean, stdAdu: a.std, count: st.analog.count, rejected: st.analog.rejected, digitalMean: d?.mean, digitalStd: d?.std };
 }

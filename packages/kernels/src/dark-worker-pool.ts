@@ -1,7 +1,8 @@
 /**
  * Worker threads for the dark pass: the main thread reads blocks (h5wasm is single threaded) while
- * N workers accumulate disjoint pixel ranges into shared accumulators. One block is in flight while
- * the next is read, so reading and accumulating overlap. Memory: two block slots on top of the state.
+ * N workers accumulate disjoint pixel ranges into shared accumulators. Up to two blocks are queued at
+ * the workers while the next is read, so reading and accumulating overlap without bubbles (a consumer
+ * reading into reused buffers needs keep >= BLOCKS_QUEUED + 1). Memory: two block slots on top of the state.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,9 @@ import { Worker } from 'node:worker_threads';
 import { DetcalError } from '@detcal/core';
 import type { BlockData, GainData } from './compute-backend.js';
 import type { DarkAccumulator } from './dark-accumulator.js';
-import type { DarkWorkerBlock, DarkWorkerInit } from './dark-worker.js';
+import { builtExecArgv } from './worker-exec-argv.js';
+import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
+import type { DarkWorkerBlock, DarkWorkerInit, DarkWorkerPairBlock } from './dark-worker.js';
 
 /** The compiled worker script (dist/dark-worker.js, also when this module runs from src under a test runner). */
 export function darkWorkerUrl(): URL {
@@ -22,6 +25,9 @@ export function darkWorkerUrl(): URL {
 
 type Slot = { data?: BlockData; gain?: GainData; mask?: Uint8Array };
 
+/** Blocks queued at the workers at most; block buffers a reader reuses must outlive this many newer blocks. */
+export const BLOCKS_QUEUED = 2;
+
 /** `src` itself when it already lives on a SharedArrayBuffer (blocks from @detcal/hdf5 do), else a copy into the slot. */
 function sharedCopy<T extends BlockData | GainData | Uint8Array>(src: T, slot: T | undefined): T {
   if (src.buffer instanceof SharedArrayBuffer) return src;
@@ -32,26 +38,29 @@ function sharedCopy<T extends BlockData | GainData | Uint8Array>(src: T, slot: T
   return target;
 }
 
-/** A pool of dark-accumulation workers bound to one pair of shared accumulators. */
+/** A pool of dark-accumulation workers bound to shared accumulators (two DarkAccumulators, or one DarkPairAccumulator). */
 export class DarkWorkerPool {
   private readonly workers: Worker[] = [];
   private readonly slots: Slot[] = [{}, {}];
-  private pending: Promise<void> = Promise.resolve();
+  /** Blocks posted and not yet accumulated by every worker: id -> workers left and how to settle. */
+  private readonly inFlight = new Map<number, { left: number; resolve(): void; reject(err: Error): void; done: Promise<void> }>();
   private nextId = 0;
   private failure: Error | undefined;
 
   /**
    * @param threads - workers to start (pixel ranges split evenly)
-   * @param analog - shared accumulator of the values (createDarkAccumulator(..., { shared: true }))
-   * @param digital - shared accumulator of the gain values, if wanted
+   * @param analog - shared accumulator of the values (createDarkAccumulator(..., { shared: true })), or a shared pair accumulator
+   * @param digital - shared accumulator of the gain values, if wanted (not with a pair accumulator)
    */
-  constructor(threads: number, analog: DarkAccumulator, digital?: DarkAccumulator) {
+  constructor(threads: number, analog: DarkAccumulator | DarkPairAccumulator, digital?: DarkAccumulator) {
     const url = darkWorkerUrl();
     const n = analog.nPixels;
     for (let t = 0; t < threads; t++) {
-      const w = new Worker(url);
-      w.on('error', (err) => (this.failure = err));
-      const init: DarkWorkerInit = { type: 'init', analog, digital, p0: Math.floor((t * n) / threads), p1: Math.floor(((t + 1) * n) / threads) };
+      const w = new Worker(url, { execArgv: builtExecArgv() });
+      w.on('error', (err) => this.fail(err));
+      w.on('message', (id: number) => this.finished(id));
+      const range = { p0: Math.floor((t * n) / threads), p1: Math.floor(((t + 1) * n) / threads) };
+      const init: DarkWorkerInit = 'framesPerCell' in analog ? { type: 'init', pair: analog, ...range } : { type: 'init', analog, digital, ...range };
       w.postMessage(init);
       this.workers.push(w);
     }
@@ -59,8 +68,7 @@ export class DarkWorkerPool {
 
   /** Waits for the block in flight, then hands this block to every worker (returns before they finish). */
   async submit(data: BlockData, cellIds: Uint16Array, nFrames: number, opts: { gain?: GainData; acceptGain?: number | readonly number[]; mask?: Uint8Array }): Promise<void> {
-    await this.pending;
-    if (this.failure) throw this.failure;
+    await this.room();
     const slot = this.slots[this.nextId % 2];
     // Shared inputs are posted as they are (the reader allocates a new block each time, so nothing
     // overwrites them while the workers read); others are copied into this slot, which is free again
@@ -75,23 +83,57 @@ export class DarkWorkerPool {
       if (mask !== opts.mask) slot.mask = mask;
     }
     const msg: DarkWorkerBlock = { type: 'block', id: this.nextId++, data: sharedData, gain: sharedGain, cellIds: cellIds.slice(), nFrames, acceptGain: opts.acceptGain, mask };
-    this.pending = Promise.all(
-      this.workers.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            const onMessage = (): void => { w.off('error', onError); resolve(); };
-            const onError = (err: Error): void => { w.off('message', onMessage); reject(err); };
-            w.once('message', onMessage);
-            w.once('error', onError);
-            w.postMessage(msg);
-          }),
-      ),
-    ).then(() => undefined);
+    this.post(msg);
+  }
+
+  /**
+   * Waits for the block in flight, then hands a block of analog and digital values to every worker of a pair pool.
+   * @param data - analog values (u2), frame-major
+   * @param gain - digital values (u2), same layout
+   * @param cellIds - cell id per frame
+   * @param first - registerDarkPairFrames of this block (called on this thread)
+   * @param nFrames - frames in the block
+   */
+  async submitPair(data: Uint16Array, gain: Uint16Array, cellIds: Uint16Array, first: Uint8Array, nFrames: number): Promise<void> {
+    await this.room();
+    const slot = this.slots[this.nextId % 2];
+    const sharedData = sharedCopy(data, slot.data as Uint16Array | undefined);
+    if (sharedData !== data) slot.data = sharedData;
+    const sharedGain = sharedCopy(gain, slot.gain as Uint16Array | undefined);
+    if (sharedGain !== gain) slot.gain = sharedGain;
+    this.post({ type: 'pair-block', id: this.nextId++, data: sharedData, gain: sharedGain, cellIds: cellIds.slice(), first, nFrames });
+  }
+
+  /** Waits until fewer than BLOCKS_QUEUED blocks are in flight (so the slot of the block two submits ago is free again). */
+  private async room(): Promise<void> {
+    while (this.inFlight.size >= BLOCKS_QUEUED) await this.inFlight.values().next().value?.done;
+    if (this.failure) throw this.failure;
+  }
+
+  private post(msg: DarkWorkerBlock | DarkWorkerPairBlock): void {
+    let resolve!: () => void, reject!: (err: Error) => void;
+    const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    done.catch(() => undefined); // failures surface through room() / drain()
+    this.inFlight.set(msg.id, { left: this.workers.length, resolve, reject, done });
+    for (const w of this.workers) w.postMessage(msg);
+  }
+
+  private finished(id: number): void {
+    const entry = this.inFlight.get(id);
+    if (!entry || --entry.left > 0) return;
+    this.inFlight.delete(id);
+    entry.resolve();
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const entry of this.inFlight.values()) entry.reject(err);
+    this.inFlight.clear();
   }
 
   /** Waits until every submitted block is accumulated. */
   async drain(): Promise<void> {
-    await this.pending;
+    while (this.inFlight.size > 0 && !this.failure) await this.inFlight.values().next().value?.done;
     if (this.failure) throw this.failure;
   }
 

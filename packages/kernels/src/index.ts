@@ -4,12 +4,14 @@
  */
 export * from './compute-backend.js';
 export * from './dark-accumulator.js';
+export * from './dark-pair-accumulator.js';
 export * from './cpu-dark.js';
 export * from './cpu-backend.js';
 export * from './gpu-backend.js';
 export * from './select-backend.js';
 export * from './bench.js';
 export * from './quickselect.js';
+export * from './float32-rank-select.js';
 export * from './robust-stats.js';
 export * from './frame-stack-stats.js';
 export * from './common-mode.js';
@@ -42,3 +44,4 @@ export * from './photon-peaks.js';
 export * from './detrended-histograms.js';
 export * from './photon-spacing.js';
 export * from './photon-spacing-pool.js';
+export * from './worker-exec-argv.js';

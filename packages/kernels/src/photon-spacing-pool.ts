@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { builtExecArgv } from './worker-exec-argv.js';
 import { DetcalError } from '@detcal/core';
 import { PhotonSpacingRange, createPhotonSpacingOutput, type PhotonSpacingOutput, type PhotonSpacingSettings } from './photon-spacing.js';
 import type { PhotonSpacingWorkerMessage } from './photon-spacing-worker.js';
@@ -28,17 +29,6 @@ export function photonSpacingWorkerUrl(): URL {
   const built = new URL('../dist/photon-spacing-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(built))) return built;
   throw new DetcalError('INTERNAL', 'photon-spacing worker script not found: build @detcal/kernels (pnpm run build) or use --threads 1');
-}
-
-/** The process's execArgv without the `detcal-source` export condition: the built worker must load its workspace dependencies' dist, not their TypeScript sources (test runners set the condition). */
-export function builtExecArgv(): string[] {
-  const out: string[] = [];
-  const a = process.execArgv;
-  for (let i = 0; i < a.length; i++) {
-    if ((a[i] === '--conditions' || a[i] === '-C') && a[i + 1] === 'detcal-source') i++;
-    else if (a[i] !== '--conditions=detcal-source') out.push(a[i]);
-  }
-  return out;
 }
 
 /**

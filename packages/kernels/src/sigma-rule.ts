@@ -69,6 +69,46 @@ function gatherFinite(values: FloatArray, g: Region, scratch: Float64Array): num
   return n;
 }
 
+/** Population std (ddof 0) of scratch[0, n), two passes in float64. */
+function stdOf(scratch: Float64Array, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += scratch[i];
+  const mean = s / n;
+  let q = 0;
+  for (let i = 0; i < n; i++) {
+    const d = scratch[i] - mean;
+    q += d * d;
+  }
+  return Math.sqrt(q / n);
+}
+
+/** Flags values[k0, k1) outside [lo, hi] / [hardLo, hardHi] or not finite; adds to counts [outOfRange, outOfHard, nonFinite]. */
+function flagRange(
+  values: FloatArray, flags: Uint32Array, k0: number, k1: number, lo: number, hi: number, hardLo: number, hardHi: number,
+  outBit: number, hardBit: number, nanBit: number, counts: Float64Array,
+): void {
+  let out = 0, hard = 0, bad = 0;
+  for (let k = k0; k < k1; k++) {
+    const v = values[k];
+    if (v - v !== 0) {
+      bad++;
+      flags[k] |= nanBit;
+      continue;
+    }
+    if (v < lo || v > hi) {
+      out++;
+      flags[k] |= outBit;
+    }
+    if (v < hardLo || v > hardHi) {
+      hard++;
+      flags[k] |= hardBit;
+    }
+  }
+  counts[0] += out;
+  counts[1] += hard;
+  counts[2] += bad;
+}
+
 /**
  * Applies the EuXFEL n-sigma rule, OR-ing bits into `flags`.
  * @param values - per-pixel values (offset or noise, ADU), blocks of blockSize; unchanged
@@ -110,40 +150,23 @@ export function sigmaRule(values: FloatArray, flags: Uint32Array, opts: SigmaRul
   const outBit = bits.outOfRange >>> 0;
   const hardBit = (bits.hard ?? bits.outOfRange) >>> 0;
   const nanBit = (bits.nan ?? 0) >>> 0;
-  let outOfRange = 0, outOfHard = 0, nonFinite = 0;
-  regions.forEach((g, gi) => {
+  const counts = new Float64Array(3); // outOfRange, outOfHard, nonFinite
+  for (let gi = 0; gi < regions.length; gi++) {
+    const g = regions[gi];
     const n = gatherFinite(values, g, scratch);
     let med = NaN, sd = NaN;
     if (n > 0) {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += scratch[i];
-      const mean = s / n;
-      let q = 0;
-      for (let i = 0; i < n; i++) q += (scratch[i] - mean) * (scratch[i] - mean);
-      sd = Math.sqrt(q / n);
+      sd = stdOf(scratch, n);
       med = medianInPlace(scratch, 0, n);
     }
     median[gi] = med;
     std[gi] = sd;
     const lo = med - opts.nSigma * sd, hi = med + opts.nSigma * sd;
     for (let r = 0; r < g.nRows; r++) {
-      for (let k = g.start + r * g.stride, end = k + g.nCols; k < end; k++) {
-        const v = values[k];
-        if (v - v !== 0) {
-          nonFinite++;
-          flags[k] |= nanBit;
-          continue;
-        }
-        if (v < lo || v > hi) {
-          outOfRange++;
-          flags[k] |= outBit;
-        }
-        if (v < hardLo || v > hardHi) {
-          outOfHard++;
-          flags[k] |= hardBit;
-        }
-      }
+      const k0 = g.start + r * g.stride;
+      flagRange(values, flags, k0, k0 + g.nCols, lo, hi, hardLo, hardHi, outBit, hardBit, nanBit, counts);
     }
-  });
+  }
+  const [outOfRange, outOfHard, nonFinite] = counts;
   return { median, std, outOfRange, outOfHard, nonFinite };
 }

@@ -175,7 +175,7 @@ export async function computePixelStatus(stream: FrameStream, options: PixelStat
   let read = 0;
   let index = 0;
   let work: MaskedFrame | null = null;
-  for await (const block of stream.blocks()) {
+  for await (const block of stream.blocks({ keep: 2 })) { // frames are copied (maskFrame) before the next block
     if (block.rows !== stream.rows || block.cols !== stream.cols) {
       throw new DetcalError('SHAPE_MISMATCH', `${stream.label}: a block has frames of ${block.rows}x${block.cols}, the run ${stream.rows}x${stream.cols}`);
     }
@@ -347,7 +347,7 @@ async function removeFrames(
   let last = -1;
   for (let r = 0; r < good.length; r++) if (!good[r]) last = r;
   let index = 0;
-  for await (const block of stream.blocks()) {
+  for await (const block of stream.blocks({ keep: 2 })) { // frames are copied (maskFrame) before the next block
     const srcPixels = block.rows * block.cols;
     for (let f = 0; f < block.nFrames; f++, index++) {
       const r = index - evskip;

@@ -50,11 +50,6 @@ export async function agipdDark(request: DarkRequest): Promise<ConstantSet> {
   const digitalMean = r.stages.map((s) => s.digitalMean as Float32Array);
   const digitalStd = r.stages.map((s) => s.digitalStd as Float32Array);
   const th = agipdThresholds(digitalMean, digitalStd, numberParam(p, 'thresholds_gain_sigma'), r.badPixels);
-  const stack = (parts: Float32Array[]): Float32Array => {
-    const out = new Float32Array(parts.length * parts[0].length);
-    parts.forEach((a, i) => out.set(a, i * a.length));
-    return out;
-  };
   const dims = ['gain', 'cell', 'row', 'col'];
   const shape = [3, r.nCells, g.moduleRows, g.moduleCols];
   return makeConstantSet(
@@ -63,8 +58,8 @@ export async function agipdDark(request: DarkRequest): Promise<ConstantSet> {
       makeConstant('Offset', r.offsetAdu, shape, dims, 'ADU'),
       makeConstant('Noise', r.noiseAdu, shape, dims, 'ADU'),
       makeConstant('ThresholdsDark', th.thresholds, [2, r.nCells, g.moduleRows, g.moduleCols], ['threshold', 'cell', 'row', 'col'], 'ADU'),
-      makeConstant('DigitalMean', stack(digitalMean), shape, dims, 'ADU'),
-      makeConstant('DigitalStd', stack(digitalStd), shape, dims, 'ADU'),
+      makeConstant('DigitalMean', r.digitalMeanAdu as Float32Array, shape, dims, 'ADU'),
+      makeConstant('DigitalStd', r.digitalStdAdu as Float32Array, shape, dims, 'ADU'),
       makeConstant('BadPixelsDark', r.badPixels, shape, dims, ''),
     ],
   );

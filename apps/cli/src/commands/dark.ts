@@ -82,7 +82,7 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
         detectorId: flags['detector-id'],
         conditions: parseKeyValues(flags.condition) as Conditions,
         threads: flags.threads,
-        selection: { module: flags.module, dataset: flags.dataset, firstFrame: flags['first-frame'], lastFrame: flags['last-frame'] },
+        selection: { module: flags.module, dataset: flags.dataset, firstFrame: flags['first-frame'], lastFrame: flags['last-frame'], blockTrains: 4 },
       },
       createProgress(!this.jsonEnabled()),
     );

@@ -16,6 +16,8 @@ export interface RunSelection {
   stride?: number;
   /** Frames per block (default: 64, fewer for large frames so a block holds at most about 8 MB). */
   blockFrames?: number;
+  /** Without blockFrames: blocks of this many whole trains where they fit in 32 MB of values (the dark pass adds a cell's frames of one block together). */
+  blockTrains?: number;
 }
 
 /** Target bytes of raw values per block read: large frames (ePix100, pnCCD: 1-2 MB) in small blocks keep the h5wasm heap small. */
@@ -24,6 +26,15 @@ const BLOCK_BYTES = 8 * 1024 * 1024;
 /** Frames per block so that a block holds at most about 8 MB of raw values (at most `most`). */
 export function blockFramesFor(frameBytes: number, most: number): number {
   return Math.max(1, Math.min(most, Math.floor(BLOCK_BYTES / frameBytes)));
+}
+
+/** Most bytes of values per block when blocks are sized in trains. */
+const TRAIN_BLOCK_BYTES = 32 * 1024 * 1024;
+
+/** Frames per block for `trains` whole trains of `cells` frames, within 32 MB of values, never fewer than the 8 MB default. */
+export function blockFramesForTrains(frameBytes: number, cells: number, trains: number): number {
+  const fit = Math.floor(TRAIN_BLOCK_BYTES / frameBytes);
+  return Math.max(blockFramesFor(frameBytes, 64), Math.min(cells * trains, fit));
 }
 
 /** A run opened as a FrameStream, with the files it reads. */
@@ -48,7 +59,8 @@ export async function openRun(plugin: DetectorPlugin, input: string, sel: RunSel
     });
   let source = await open(sel.blockFrames ?? 64);
   if (sel.blockFrames === undefined) {
-    const sized = blockFramesFor(source.rows * source.cols * 2, source.blockFrames);
+    const frameBytes = source.rows * source.cols * 2;
+    const sized = sel.blockTrains && source.cellsPerTrain ? blockFramesForTrains(frameBytes, source.cellsPerTrain, sel.blockTrains) : blockFramesFor(frameBytes, source.blockFrames);
     if (sized !== source.blockFrames) source = await open(sized);
   }
   return {
@@ -59,7 +71,7 @@ export async function openRun(plugin: DetectorPlugin, input: string, sel: RunSel
     cols: source.cols,
     cellsPerTrain: source.cellsPerTrain,
     hasGain: source.hasGain,
-    blocks: () => source.blocks(),
+    blocks: (opts) => source.blocks(opts),
     files: found.files,
   };
 }

@@ -15,6 +15,17 @@ describe('summarizeConstants', () => {
     expect(s.values[1].median).toBe(25);
     expect(s.values[1].std).toBeCloseTo(Math.sqrt(125), 10);
   });
+  it('gives the same statistics for float32 values (radix selection) as for their float64 copy (quickselect)', () => {
+    let x = 12345;
+    const f32 = new Float32Array(10001).map((_, i) => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return i % 50 === 0 ? NaN : (x / 2147483648 - 0.3) * 1000;
+    });
+    const a = summarizeConstants(makeConstantSet(meta, [makeConstant('Noise', f32, [10001], ['pixel'], 'ADU')])).values[0];
+    const b = summarizeConstants(makeConstantSet(meta, [makeConstant('Noise', Float64Array.from(f32), [10001], ['pixel'], 'ADU')])).values[0];
+    expect(a).toEqual(b);
+    expect(a.nonFinite).toBe(201);
+  });
   it('counts EuXFEL bits per gain and LCLS pixel_status bits by their own names', () => {
     const bp = new Uint32Array([0, BadPixel.NOISE_OUT_OF_THRESHOLD | BadPixel.DATA_STD_IS_ZERO, 0, BadPixel.OFFSET_OUT_OF_THRESHOLD]);
     const st = new BigUint64Array([0n, BigInt(DarkStatus.RMS_LOW), BigInt(DarkStatus.MEAN_HIGH), 0n]);

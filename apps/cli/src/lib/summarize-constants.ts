@@ -1,6 +1,6 @@
 /** Printed / JSON summary of a ConstantSet: per constant and gain stage the median and spread, per bad-pixel bit the count. */
 import { BadPixel, DarkStatus, PixelStatus, countFlags, sizeOf, type ConstantArray, type ConstantSet } from '@detcal/core';
-import { nanMedian } from '@detcal/kernels';
+import { float32Ranks, nanMedian, selectInPlace } from '@detcal/kernels';
 import { formatTable } from './format-table.js';
 
 /** Statistics of one slice (one gain stage, or the whole constant). */
@@ -58,8 +58,36 @@ function isFlagConstant(c: ConstantArray): boolean {
   return /^BadPixels|status|mask/i.test(c.name) && (c.dtype === 'u4' || c.dtype === 'u8' || c.dtype === 'u1');
 }
 
-function percentile(sorted: Float64Array, q: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] : NaN;
+/** The value at rank floor(q * (n - 1)) of the finite values, as in a sorted copy; reorders `vals` (quickselect: O(n), no sort). */
+function percentile(vals: Float64Array, q: number): number {
+  return vals.length ? selectInPlace(vals, Math.min(vals.length - 1, Math.floor(q * (vals.length - 1)))) : NaN;
+}
+
+type Stats = Pick<SliceSummary, 'median' | 'std' | 'p1' | 'p99' | 'nonFinite'>;
+
+const rankOf = (q: number, n: number): number => Math.min(n - 1, Math.floor(q * (n - 1)));
+
+/** Statistics of a float32 slice by exact two-pass radix selection (no copy, no sort). */
+function float32Summary(data: Float32Array): Stats {
+  const r = float32Ranks(data, (n) => (n === 0 ? [] : [n % 2 ? n >>> 1 : (n >>> 1) - 1, n >>> 1, rankOf(0.01, n), rankOf(0.99, n)]));
+  const n = r.finite;
+  if (n === 0) return { median: NaN, std: NaN, p1: NaN, p99: NaN, nonFinite: data.length };
+  const mean = r.sum / n;
+  return { median: (r.values[0] + r.values[1]) / 2, std: Math.sqrt(Math.max(0, r.sumSq / n - mean * mean)), p1: r.values[2], p99: r.values[3], nonFinite: data.length - n };
+}
+
+/** Statistics of any other numeric slice through a float64 copy of its finite values. */
+function genericSummary(data: ArrayLike<number>): Stats {
+  const finite = new Float64Array(data.length);
+  let k = 0, sum = 0, sum2 = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (Number.isFinite(v)) { finite[k++] = v; sum += v; sum2 += v * v; }
+  }
+  const vals = finite.subarray(0, k);
+  const mean = sum / k;
+  const median = nanMedian(vals);
+  return { median, std: Math.sqrt(Math.max(0, sum2 / k - mean * mean)), p1: percentile(vals, 0.01), p99: percentile(vals, 0.99), nonFinite: data.length - k };
 }
 
 /** Summarises every constant of a set. */
@@ -76,17 +104,8 @@ export function summarizeConstants(set: ConstantSet): ConstantSetSummary {
         out.flags.push(flagSummary(c.name, s.gain, s.data));
         continue;
       }
-      const finite = new Float64Array(s.data.length);
-      let k = 0, sum = 0, sum2 = 0;
-      for (let i = 0; i < s.data.length; i++) {
-        const v = s.data[i];
-        if (Number.isFinite(v)) { finite[k++] = v; sum += v; sum2 += v * v; }
-      }
-      const vals = finite.subarray(0, k);
-      const mean = sum / k;
-      const med = nanMedian(vals);
-      vals.sort();
-      out.values.push({ name: c.name, gain: s.gain, unit: c.unit, median: med, std: Math.sqrt(Math.max(0, sum2 / k - mean * mean)), p1: percentile(vals, 0.01), p99: percentile(vals, 0.99), nonFinite: s.data.length - k, values: s.data.length });
+      const st = s.data instanceof Float32Array ? float32Summary(s.data) : genericSummary(s.data);
+      out.values.push({ name: c.name, gain: s.gain, unit: c.unit, ...st, values: s.data.length });
     }
   }
   return out;

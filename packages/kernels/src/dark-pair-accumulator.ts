@@ -1,0 +1,239 @@
+/**
+ * Compact streaming state of the commonest dark pass: raw u2 analog values and u2 gain values
+ * (AGIPD digital) of every frame accumulated together, nothing masked or rejected. Every pixel of
+ * a cell then has the same count, so counts are kept per cell, the first value of a cell is the
+ * reference (an integer: Uint16Array), and analog and digital sums are interleaved so one sweep
+ * touches three arrays instead of ten. 36 bytes per (cell, pixel) instead of 56 for two
+ * DarkAccumulators, and two to four times as fast. Sums of integers below 2^53 are exact in
+ * float64, so adding frames in another grouping than the general path gives the same sums bit
+ * for bit; the finalized statistics agree with it to ~1e-16 relative.
+ * Arrays are cell-major; index 2k holds the analog and 2k + 1 the digital value of (cell, pixel) k.
+ */
+import { DetcalError, ensure } from '@detcal/core';
+import type { FloatArray } from './compute-backend.js';
+
+/** Per-(cell, pixel) sums of analog and digital values of one dark pass. */
+export interface DarkPairAccumulator {
+  /** Memory cells: frame cell ids must be below it. */
+  readonly nCells: number;
+  /** Pixels per frame (rows * cols). */
+  readonly nPixels: number;
+  /** First value per (cell, pixel), analog at 2k and digital at 2k + 1, ADU. */
+  readonly ref: Uint16Array;
+  /** Sum of (x - ref), interleaved like ref, ADU. */
+  readonly sum: Float64Array;
+  /** Sum of (x - ref)^2, interleaved like ref, ADU^2. */
+  readonly sumSq: Float64Array;
+  /** Frames accumulated per cell (every pixel of a cell has this many values). */
+  readonly framesPerCell: Uint32Array;
+}
+
+/** Where {@link finalizeDarkPairCpu} writes, each nCells * nPixels, cell-major. */
+export interface DarkPairFinalizeOutput {
+  /** Mean of the analog values, ADU (NaN for cells without frames). */
+  meanAdu: FloatArray;
+  /** Std (ddof 0) of the analog values, ADU. */
+  stdAdu: FloatArray;
+  /** Mean of the digital values, ADU. */
+  digitalMean: FloatArray;
+  /** Std (ddof 0) of the digital values, ADU. */
+  digitalStd: FloatArray;
+}
+
+/**
+ * Allocates a zeroed pair accumulator.
+ * @param nCells - memory cells (cell ids of frames must be < nCells)
+ * @param nPixels - pixels per frame
+ * @param opts - shared: allocate on SharedArrayBuffers for worker threads
+ * @returns the state; memory nCells * nPixels * 36 bytes
+ */
+export function createDarkPairAccumulator(nCells: number, nPixels: number, opts: { shared?: boolean } = {}): DarkPairAccumulator {
+  ensure(Number.isInteger(nCells) && nCells > 0, `dark pair accumulator: nCells must be a positive integer, got ${nCells}`);
+  ensure(Number.isInteger(nPixels) && nPixels > 0, `dark pair accumulator: nPixels must be a positive integer, got ${nPixels}`);
+  const n = 2 * nCells * nPixels;
+  const buf = (bytes: number): ArrayBuffer | SharedArrayBuffer => (opts.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  return {
+    nCells,
+    nPixels,
+    ref: new Uint16Array(buf(2 * n)),
+    sum: new Float64Array(buf(8 * n)),
+    sumSq: new Float64Array(buf(8 * n)),
+    framesPerCell: new Uint32Array(buf(4 * nCells)),
+  };
+}
+
+/**
+ * Counts a block's frames into state.framesPerCell and says which frames start their cell (those
+ * set the reference). Call once per block, before the pixel ranges are accumulated (by any thread).
+ * @param state - accumulator (framesPerCell updated)
+ * @param cellIds - cell id per frame
+ * @param nFrames - frames in the block
+ * @returns 1 per frame that is the first of its cell in this pass, else 0
+ */
+export function registerDarkPairFrames(state: DarkPairAccumulator, cellIds: Uint16Array, nFrames: number): Uint8Array {
+  ensure(cellIds.length >= nFrames, `dark pair: ${cellIds.length} cell ids for ${nFrames} frames`, 'SHAPE_MISMATCH');
+  const first = new Uint8Array(nFrames);
+  const counts = state.framesPerCell;
+  for (let f = 0; f < nFrames; f++) {
+    const c = cellIds[f];
+    if (c >= state.nCells) {
+      throw new DetcalError('BAD_INPUT', `dark pair: frame ${f} has cell id ${c}, the accumulator has ${state.nCells} cells: create it with more cells or remap the cell ids`);
+    }
+    if (counts[c] === 0) first[f] = 1;
+    counts[c]++;
+  }
+  return first;
+}
+
+/**
+ * Accumulates pixels [p0, p1) of one block of analog and digital values. Disjoint ranges may run in
+ * different threads on a shared state.
+ * @param state - accumulator (sums of pixels [p0, p1) updated)
+ * @param data - analog values, frame-major (nFrames * nPixels), ADU
+ * @param gain - digital values, same layout
+ * @param cellIds - cell id per frame
+ * @param first - registerDarkPairFrames of this block
+ * @param nFrames - frames in the block
+ * @param p0 - first pixel (inclusive)
+ * @param p1 - end pixel (exclusive)
+ */
+export function accumulateDarkPairCpu(
+  state: DarkPairAccumulator,
+  data: Uint16Array,
+  gain: Uint16Array,
+  cellIds: Uint16Array,
+  first: Uint8Array,
+  nFrames: number,
+  p0: number,
+  p1: number,
+): void {
+  const nPixels = state.nPixels;
+  if (data.length !== nFrames * nPixels || gain.length !== data.length) {
+    throw new DetcalError('SHAPE_MISMATCH', `dark pair: block has ${data.length} analog and ${gain.length} digital values, expected ${nFrames} frames x ${nPixels} pixels`);
+  }
+  ensure(Number.isInteger(p0) && Number.isInteger(p1) && 0 <= p0 && p0 <= p1 && p1 <= nPixels, `dark pair: pixel range [${p0}, ${p1}) is not inside [0, ${nPixels})`);
+  ensure(first.length >= nFrames && cellIds.length >= nFrames, `dark pair: ${first.length} first-frame flags and ${cellIds.length} cell ids for ${nFrames} frames`, 'SHAPE_MISMATCH');
+  // Frames of one cell are added together, up to four at a time: the state is then loaded and stored
+  // once per four values instead of once per value (2x faster when a block holds several trains).
+  const order = framesByCell(cellIds, nFrames, state.nCells);
+  const ref = state.ref, sum = state.sum, sumSq = state.sumSq;
+  let i = 0;
+  while (i < nFrames) {
+    const c = cellIds[order[i]];
+    let end = i + 1;
+    while (end < nFrames && cellIds[order[end]] === c) end++;
+    const base = c * nPixels;
+    if (first[order[i]] === 1) setPairRef(ref, data, gain, order[i++] * nPixels, base, p0, p1);
+    for (; i + 4 <= end; i += 4) {
+      addPair4(ref, sum, sumSq, data, gain, order[i] * nPixels, order[i + 1] * nPixels, order[i + 2] * nPixels, order[i + 3] * nPixels, base, p0, p1);
+    }
+    for (; i + 2 <= end; i += 2) addPair2(ref, sum, sumSq, data, gain, order[i] * nPixels, order[i + 1] * nPixels, base, p0, p1);
+    if (i < end) addPair(ref, sum, sumSq, data, gain, order[i++] * nPixels, base, p0, p1);
+  }
+}
+
+/** Frame indices of a block sorted by cell (stable: frame order inside a cell), by counting sort. */
+function framesByCell(cellIds: Uint16Array, nFrames: number, nCells: number): Int32Array {
+  const start = new Int32Array(nCells + 1);
+  for (let f = 0; f < nFrames; f++) {
+    const c = cellIds[f];
+    if (c >= nCells) throw new DetcalError('BAD_INPUT', `dark pair: frame ${f} has cell id ${c}, the accumulator has ${nCells} cells`);
+    start[c + 1]++;
+  }
+  for (let c = 0; c < nCells; c++) start[c + 1] += start[c];
+  const order = new Int32Array(nFrames);
+  for (let f = 0; f < nFrames; f++) order[start[cellIds[f]]++] = f;
+  return order;
+}
+
+function setPairRef(ref: Uint16Array, data: Uint16Array, gain: Uint16Array, off: number, base: number, p0: number, p1: number): void {
+  const shift = off - base;
+  for (let k = base + p0, end = base + p1; k < end; k++) {
+    ref[2 * k] = data[k + shift];
+    ref[2 * k + 1] = gain[k + shift];
+  }
+}
+
+function addPair(ref: Uint16Array, sum: Float64Array, sumSq: Float64Array, data: Uint16Array, gain: Uint16Array, off: number, base: number, p0: number, p1: number): void {
+  const shift = off - base;
+  for (let k = base + p0, end = base + p1; k < end; k++) {
+    const j = 2 * k;
+    const d = data[k + shift] - ref[j];
+    const e = gain[k + shift] - ref[j + 1];
+    sum[j] += d;
+    sum[j + 1] += e;
+    sumSq[j] += d * d;
+    sumSq[j + 1] += e * e;
+  }
+}
+
+function addPair2(ref: Uint16Array, sum: Float64Array, sumSq: Float64Array, data: Uint16Array, gain: Uint16Array, offA: number, offB: number, base: number, p0: number, p1: number): void {
+  const sa = offA - base, sb = offB - base;
+  for (let k = base + p0, end = base + p1; k < end; k++) {
+    const j = 2 * k;
+    const r = ref[j], q = ref[j + 1];
+    const d1 = data[k + sa] - r, d2 = data[k + sb] - r;
+    const e1 = gain[k + sa] - q, e2 = gain[k + sb] - q;
+    sum[j] += d1 + d2;
+    sum[j + 1] += e1 + e2;
+    sumSq[j] += d1 * d1 + d2 * d2;
+    sumSq[j + 1] += e1 * e1 + e2 * e2;
+  }
+}
+
+function addPair4(
+  ref: Uint16Array, sum: Float64Array, sumSq: Float64Array, data: Uint16Array, gain: Uint16Array,
+  offA: number, offB: number, offC: number, offD: number, base: number, p0: number, p1: number,
+): void {
+  const sa = offA - base, sb = offB - base, sc = offC - base, sd = offD - base;
+  for (let k = base + p0, end = base + p1; k < end; k++) {
+    const j = 2 * k;
+    const r = ref[j], q = ref[j + 1];
+    const d1 = data[k + sa] - r, d2 = data[k + sb] - r, d3 = data[k + sc] - r, d4 = data[k + sd] - r;
+    const e1 = gain[k + sa] - q, e2 = gain[k + sb] - q, e3 = gain[k + sc] - q, e4 = gain[k + sd] - q;
+    sum[j] += d1 + d2 + (d3 + d4);
+    sum[j + 1] += e1 + e2 + (e3 + e4);
+    sumSq[j] += d1 * d1 + d2 * d2 + (d3 * d3 + d4 * d4);
+    sumSq[j + 1] += e1 * e1 + e2 * e2 + (e3 * e3 + e4 * e4);
+  }
+}
+
+/**
+ * Mean and std (ddof 0) of analog and digital values per (cell, pixel), in float64 like
+ * finalizeDarkCpu: mean = ref + S/n, var = (Q - S^2/n) / n (with 1/n computed once per cell).
+ * @param state - the accumulator (unchanged)
+ * @param out - four outputs of nCells * nPixels values
+ */
+export function finalizeDarkPairCpu(state: DarkPairAccumulator, out: DarkPairFinalizeOutput): void {
+  const n = state.nCells * state.nPixels;
+  for (const [name, arr] of Object.entries(out)) {
+    if (arr.length !== n) throw new DetcalError('SHAPE_MISMATCH', `finalizeDarkPair: out.${name} has ${arr.length} values, expected nCells * nPixels = ${n}`);
+  }
+  for (let c = 0; c < state.nCells; c++) {
+    finalizeCell(state, out, c * state.nPixels, (c + 1) * state.nPixels, state.framesPerCell[c]);
+  }
+}
+
+function finalizeCell(state: DarkPairAccumulator, out: DarkPairFinalizeOutput, k0: number, k1: number, n: number): void {
+  const { ref, sum, sumSq } = state;
+  const { meanAdu, stdAdu, digitalMean, digitalStd } = out;
+  if (n === 0) {
+    meanAdu.fill(NaN, k0, k1);
+    stdAdu.fill(NaN, k0, k1);
+    digitalMean.fill(NaN, k0, k1);
+    digitalStd.fill(NaN, k0, k1);
+    return;
+  }
+  // one division per cell instead of four per pixel (results agree with finalizeDarkCpu to ~1e-16 relative)
+  const inv = 1 / n;
+  for (let k = k0; k < k1; k++) {
+    const j = 2 * k;
+    const s = sum[j], t = sum[j + 1];
+    meanAdu[k] = ref[j] + s * inv;
+    digitalMean[k] = ref[j + 1] + t * inv;
+    const v = (sumSq[j] - s * s * inv) * inv;
+    const w = (sumSq[j + 1] - t * t * inv) * inv;
+    stdAdu[k] = v > 0 ? Math.sqrt(v) : 0;
+    digitalStd[k] = w > 0 ? Math.sqrt(w) : 0;
+  }
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { Random, type FrameBlock, type FrameStream } from '@detcal/core';
+import { createCpuBackend } from './cpu-backend.js';
+import { darkPass } from './dark-run.js';
+
+/** An AGIPD-like stream: u2 analog and digital values per frame, `nCells` cells per train, blocks of `blockFrames`. */
+function stream(nTrains: number, nCells: number, nPixels: number, blockFrames: number): { s: FrameStream; analog: Uint16Array; digital: Uint16Array } {
+  const rng = new Random(7);
+  const nFrames = nTrains * nCells;
+  const analog = new Uint16Array(nFrames * nPixels).map((_, i) => Math.round(4000 + 50 * ((i % nPixels) % 7) + 6 * rng.normal()));
+  const digital = new Uint16Array(nFrames * nPixels).map(() => Math.round(5000 + 9 * rng.normal()));
+  const s: FrameStream = {
+    label: 'test run', nFrames, rows: 1, cols: nPixels, cellsPerTrain: nCells, hasGain: true,
+    async *blocks(): AsyncGenerator<FrameBlock> {
+      for (let f0 = 0; f0 < nFrames; f0 += blockFrames) {
+        const n = Math.min(blockFrames, nFrames - f0);
+        yield {
+          module: 0, firstFrame: f0, nFrames: n, rows: 1, cols: nPixels,
+          data: analog.slice(f0 * nPixels, (f0 + n) * nPixels),
+          gain: digital.slice(f0 * nPixels, (f0 + n) * nPixels),
+          cellIds: Uint16Array.from({ length: n }, (_, i) => (f0 + i) % nCells),
+          trainIds: Float64Array.from({ length: n }, (_, i) => Math.floor((f0 + i) / nCells)),
+        };
+      }
+    },
+  };
+  return { s, analog, digital };
+}
+
+/** Mean and std (ddof 0) per (cell, pixel) straight from the values, in float64. */
+function direct(values: Uint16Array, nCells: number, nPixels: number) {
+  const nFrames = values.length / nPixels;
+  const mean = new Float64Array(nCells * nPixels), std = new Float64Array(nCells * nPixels);
+  for (let c = 0; c < nCells; c++) {
+    for (let p = 0; p < nPixels; p++) {
+      let s = 0, n = 0;
+      for (let f = c; f < nFrames; f += nCells) { s += values[f * nPixels + p]; n++; }
+      const m = s / n;
+      let q = 0;
+      for (let f = c; f < nFrames; f += nCells) q += (values[f * nPixels + p] - m) ** 2;
+      mean[c * nPixels + p] = m;
+      std[c * nPixels + p] = Math.sqrt(q / n);
+    }
+  }
+  return { mean, std };
+}
+
+describe('darkPass over analog + digital runs (compact pair accumulator)', () => {
+  const nCells = 3, nPixels = 50;
+  it('gives the direct float64 statistics, with 1 thread and with 2 workers and up to two queued blocks', async () => {
+    const { s, analog, digital } = stream(40, nCells, nPixels, 7);
+    const a = direct(analog, nCells, nPixels), d = direct(digital, nCells, nPixels);
+    for (const threads of [1, 2]) {
+      const r = await darkPass(s, { backend: createCpuBackend(), nCells, digital: true, threads });
+      expect(r.frames).toBe(120);
+      expect(Array.from(r.framesPerCell)).toEqual([40, 40, 40]);
+      expect(r.count.every((v) => v === 40)).toBe(true);
+      // float32 outputs: within float32 rounding of the float64 truth
+      r.meanAdu.forEach((v, k) => expect(Math.abs(v - a.mean[k])).toBeLessThan(1e-3));
+      r.stdAdu.forEach((v, k) => expect(Math.abs(v - a.std[k])).toBeLessThan(1e-4));
+      r.digitalMean!.forEach((v, k) => expect(Math.abs(v - d.mean[k])).toBeLessThan(1e-3));
+      r.digitalStd!.forEach((v, k) => expect(Math.abs(v - d.std[k])).toBeLessThan(1e-4));
+    }
+  });
+
+  it('writes into given output views and reuses one accumulator across passes', async () => {
+    const { s } = stream(10, nCells, nPixels, 4);
+    const n = nCells * nPixels;
+    const stacked = new Float32Array(2 * n);
+    const reuse = {} as { pair?: unknown };
+    const first = await darkPass(s, { backend: createCpuBackend(), nCells, digital: true, reuse, out: { meanAdu: stacked.subarray(0, n), stdAdu: new Float32Array(n) } });
+    const kept = reuse.pair;
+    expect(kept).toBeDefined();
+    const second = await darkPass(s, { backend: createCpuBackend(), nCells, digital: true, reuse, out: { meanAdu: stacked.subarray(n), stdAdu: new Float32Array(n) } });
+    expect(reuse.pair).toBe(kept);
+    expect(first.meanAdu.buffer).toBe(stacked.buffer);
+    expect(Array.from(stacked.subarray(n))).toEqual(Array.from(stacked.subarray(0, n)));
+    expect(Array.from(second.stdAdu)).toEqual(Array.from(first.stdAdu));
+  });
+});
