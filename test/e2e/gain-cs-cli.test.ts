@@ -76,11 +76,29 @@ print(' '.join('%.4f'%ok[g][good[g]].mean() for g in range(3)), int((~between[:,
     expect(python(`import h5py,sys\nf=h5py.File(sys.argv[1],'r')\nprint(f['digitalMeans'].shape, list(f['digitalMeans'].attrs['dims']))`, out).trim()).toBe("(3, 2, 512, 128) ['gain', 'cell', 'row', 'col']");
   }, 300_000);
 
+  it('writes the same bytes one memory cell at a time (--param cells_per_group=1), and stores the constants read back from the file', () => {
+    const out = join(work, 'cs-groups.h5');
+    const store = join(work, 'cs-store');
+    const r = detcal(['gain', 'current-source', 'agipd', scanRun, '--out', out, '--param', 'cells_per_group=1', '--store', store, '--run-range', '30-end', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.json().cellsPerGroup).toBe(1);
+    expect(r.json().stored.map((e: { ctype: string }) => e.ctype)).toEqual(['analogGains', 'analogLineOffsets', 'analogFitStdDevs', 'digitalMeans', 'digitalStdDeviations', 'digitalThresholds', 'digitalSpacingsSafetyFactors']);
+    const thresholds = r.json().stored.find((e: { ctype: string }) => e.ctype === 'digitalThresholds').path;
+    // every dataset bit for bit against the run that wrote both cells at once (first test), contiguous like before;
+    // the stored payload holds the same values
+    const py = `import h5py,sys
+a=h5py.File(sys.argv[1],'r'); b=h5py.File(sys.argv[2],'r'); s=h5py.File(sys.argv[3],'r')
+print(sorted(a.keys())==sorted(b.keys()), all(a[k][()].tobytes()==b[k][()].tobytes() and a[k].chunks is None and b[k].chunks is None for k in a), s['digitalThresholds'][()].tobytes()==b['digitalThresholds'][()].tobytes())`;
+    expect(python(py, csFile, out, join(store, thresholds)).trim()).toBe('True True True');
+  }, 300_000);
+
   it('one-line errors: a run without gain switching, runs with different memory cells; no file left', () => {
     const out = join(work, 'bad.h5');
     const r = detcal(['gain', 'current-source', 'agipd', darkRuns[0], '--out', out]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/never switch gain .*pass a current-source or pulse-capacitor scan/);
+    // found after every cell group was written to out.tmp: the temp file is removed too
+    expect([existsSync(out), existsSync(`${out}.tmp`)]).toEqual([false, false]);
     const pc = detcal(['simulate', 'agipd', '--kind', 'pulse-capacitor', '--out', join(work, 'pc'), '--cells', '1', '--trains', '24', '--run', '50', '--json']);
     expect(pc.status, pc.stderr).toBe(0);
     const m = detcal(['gain', 'current-source', 'agipd', scanRun, pc.json().runs[0].dir, '--out', out, '--json']);

@@ -6,3 +6,4 @@ export * from './validate-plugin.js';
 export * from './constant-set.js';
 export * from './random.js';
 export * from './parameters.js';
+export * from './constant-sink.js';

@@ -314,6 +314,17 @@ export interface GainRequest {
   progress?(done: number, bytes: number, phase: string): void;
 }
 
+/** A constant of a streamed set without its values: name, dtype, final shape, dims (one labelled 'cell') and unit. */
+export type ConstantLayout = Omit<ConstantArray, 'data'>;
+
+/** Receives a constant set group of memory cells by group, so that only one group's values are in memory. */
+export interface ConstantSink {
+  /** Called once, before any values, with every constant's final layout (the sink preallocates them). */
+  begin(layouts: readonly ConstantLayout[]): Promise<void>;
+  /** Values of cells [cellStart, cellEnd) of every constant: final shapes with the 'cell' axis cut to the range; buffers are reused once it resolves. */
+  write(cellStart: number, cellEnd: number, part: Record<string, ConstantArray>): Promise<void>;
+}
+
 /** One gain step of a plugin ('xray', 'current-source', 'combine' ...). */
 export interface GainStep {
   /** One-line description shown by --help. */
@@ -324,6 +335,8 @@ export interface GainStep {
   parameters: readonly ParameterSpec[];
   /** Runs the step. */
   run(request: GainRequest): Promise<ConstantSet>;
+  /** Optional bounded-memory form of run: delivers the constants to `sink` in groups of cells and returns the set's metadata. */
+  runToSink?(request: GainRequest, sink: ConstantSink): Promise<ConstantMetadata>;
 }
 
 /** One output dataset of a correction, per frame (EuXFEL corrected layout: data, mask, gain ...). */

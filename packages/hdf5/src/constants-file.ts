@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DetcalError, makeConstantSet, toEuxfelOrder, type ConstantArray, type ConstantSet } from '@detcal/core';
+import { DetcalError, makeConstantSet, toEuxfelOrder, type ConstantArray, type ConstantLayout, type ConstantSet } from '@detcal/core';
 import { asNumeric, describeDtype, dtypeOfMetadata } from './dtype-map.js';
 import { h5wasm, loadHdf5 } from './h5wasm-runtime.js';
 import { withHdf5Errors } from './hdf5-errors.js';
@@ -89,15 +89,58 @@ export function writeConstantArray(h5: H5File, datasetPath: string, c: ConstantA
 
 /** Reads one numeric dataset as a ConstantArray (dims from its `dims` attribute, else axis0, axis1, ...). */
 export function readConstantArray(h5: H5File, file: string, datasetPath: string, name: string, ds: H5Dataset): ConstantArray {
+  const layout = readConstantLayout(h5, file, datasetPath, name, ds);
+  const data = withHdf5Errors(`${file}: reading ${datasetPath} failed`, 'the file may be damaged; check it with `detcal inspect`', () => asNumeric(ds.value, datasetPath));
+  return { ...layout, data: data as ConstantArray['data'] };
+}
+
+/** Name, dtype, shape, dims and unit of one numeric dataset, without reading its values. */
+export function readConstantLayout(h5: H5File, file: string, datasetPath: string, name: string, ds: H5Dataset): ConstantLayout {
   checkFilters(h5, file, datasetPath);
   const dtype = dtypeOfMetadata(ds.metadata);
   if (!dtype) throw new DetcalError('BAD_INPUT', `${file}: dataset ${datasetPath} holds ${describeDtype(ds.metadata)} values, which detcal constants never use (u1, u2, u4, u8, i2, i4, f4, f8); convert it first`);
   const shape = ds.shape ?? [];
-  const data = withHdf5Errors(`${file}: reading ${datasetPath} failed`, 'the file may be damaged; check it with `detcal inspect`', () => asNumeric(ds.value, datasetPath));
   const dimsAttr = getAttribute(ds, 'dims');
   const dims = Array.isArray(dimsAttr) && dimsAttr.length === shape.length ? dimsAttr.map(String) : shape.map((_, i) => `axis${i}`);
   const unit = getAttribute(ds, 'unit');
-  return { name, dtype, shape, dims, unit: unit === undefined ? '' : String(unit), data: data as ConstantArray['data'] };
+  return { name, dtype, shape, dims, unit: unit === undefined ? '' : String(unit) };
+}
+
+/**
+ * A constants file (detcal layout) as a ConstantSet whose arrays read their values from the file each
+ * time `data` is read: one constant in memory at a time, for handing a large written set on (the store
+ * adds it constant by constant). The file must stay in place while the set is used.
+ */
+export async function readConstantsFileLazily(file: string): Promise<ConstantSet> {
+  await loadHdf5();
+  const h5 = openHdf5Sync(file);
+  try {
+    const layout = String(getAttribute(h5, 'layout') ?? 'detcal');
+    if (layout !== 'detcal') throw new DetcalError('BAD_INPUT', `${file}: attribute layout is "${layout}"; lazy reading needs the detcal layout, read it with readConstantsFile`);
+    const arrays: ConstantArray[] = [];
+    for (const name of h5.keys()) {
+      const ds = h5.get(name);
+      if (!(ds instanceof h5wasm.Dataset)) continue;
+      const header = readConstantLayout(h5, file, `/${name}`, name, ds);
+      arrays.push(
+        Object.defineProperty({ ...header }, 'data', {
+          enumerable: true,
+          get: () => {
+            const f = openHdf5Sync(file);
+            try {
+              return readConstantArray(f, file, `/${name}`, name, f.get(name) as H5Dataset).data;
+            } finally {
+              f.close();
+            }
+          },
+        }) as ConstantArray,
+      );
+    }
+    if (arrays.length === 0) throw new DetcalError('BAD_INPUT', `${file}: no constant datasets at the root; pass a constants file written by detcal`);
+    return makeConstantSet(readMetadataAttrs(h5, file), arrays);
+  } finally {
+    h5.close();
+  }
 }
 
 /** Writes an HDF5 file through `<file>.tmp` and renames it into place only when `fill` succeeded. */

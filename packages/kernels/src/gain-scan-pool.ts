@@ -2,13 +2,17 @@
  * Runs the gain-scan fit of one cell at a time over N worker threads (disjoint pixel ranges), or in
  * process with one thread. The caller fills a cell buffer (from sharedScanBuffer) while the previous
  * cell is fitted: fitCell returns a promise, and a buffer may be refilled once its promise resolved.
+ * A cell's placement may name other output arrays (on SharedArrayBuffers) than the constructor's, so
+ * that a caller can fit one group of cells while it writes out the previous group's arrays.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DetcalError } from '@detcal/core';
 import { GainScanWorkspace, fitGainScanPixels, type GainScanFitCounts, type GainScanFitSettings, type GainScanInput, type GainScanOutputs } from './gain-scan-fit.js';
-import type { GainScanWorkerCell, GainScanWorkerInit } from './gain-scan-worker.js';
+import type { GainScanPlacement, GainScanWorkerCell, GainScanWorkerInit } from './gain-scan-worker.js';
+
+export type { GainScanPlacement } from './gain-scan-worker.js';
 
 /** The compiled worker script (dist/gain-scan-worker.js, also when this module runs from src under a test runner). */
 export function gainScanWorkerUrl(): URL {
@@ -30,8 +34,6 @@ export function sharedFloat32(length: number): Float32Array {
   a.fill(NaN);
   return a;
 }
-
-type Placement = GainScanWorkerCell['placement'];
 
 /** Fits cells over worker threads into shared output arrays. */
 export class GainScanPool {
@@ -62,8 +64,8 @@ export class GainScanPool {
     }
   }
 
-  /** Fits one cell (input.data on a SharedArrayBuffer when threaded); resolves with the summed counts. */
-  async fitCell(input: GainScanInput, placement: Placement): Promise<GainScanFitCounts> {
+  /** Fits one cell (input.data on a SharedArrayBuffer when threaded) into the placement's arrays (default: the constructor's); resolves with the summed counts. */
+  async fitCell(input: GainScanInput, placement: GainScanPlacement): Promise<GainScanFitCounts> {
     if (this.failure) throw this.failure;
     if (this.ws) return fitGainScanPixels(input, 0, this.nPixels, this.settings, { ...this.outputs, ...placement }, this.ws);
     const id = this.nextId++;

@@ -15,12 +15,16 @@ export interface GainScanWorkerInit {
   maxSteps: number;
 }
 
+/** Where one cell's results go: bases and strides, and optionally other (shared) output arrays than the init ones. */
+export type GainScanPlacement = Pick<GainScanOutputs, 'analog' | 'digital' | 'thresholds' | 'safety'> &
+  Partial<Pick<GainScanOutputs, 'analogGains' | 'analogLineOffsets' | 'analogFitStdDevs' | 'digitalMeans' | 'digitalStdDeviations' | 'digitalThresholds' | 'digitalSpacingsSafetyFactors'>>;
+
 /** One cell to fit: its input (a view on a shared buffer) and where its results go. */
 export interface GainScanWorkerCell {
   type: 'cell';
   id: number;
   input: GainScanInput;
-  placement: Pick<GainScanOutputs, 'analog' | 'digital' | 'thresholds' | 'safety'>;
+  placement: GainScanPlacement;
 }
 
 let init: GainScanWorkerInit | undefined;

@@ -2,7 +2,9 @@
  * Regroups the frames of scan runs by memory cell: raw runs come train by train (all cells of one
  * step together), the fit needs all steps of one cell together. One pass over each run writes every
  * frame to [cell][step][analog | digital] records, in memory when the scan fits into the buffer
- * budget, else into a scratch file (memory: one cell at a time). Pulse-capacitor runs inject
+ * budget, else into a scratch file (memory: one cell at a time); the runs are read into one reused block
+ * buffer (fresh buffers per block, on SharedArrayBuffers, are not freed before a garbage collection that
+ * their size does not trigger: a full module's run of 1.8 GB would sit in memory). Pulse-capacitor runs inject
  * different rows: each row takes its values from the run that injected it ('auto': the run in which
  * most of the row's pixel-cells switch gain, found in a first pass; 'modulo': row % runs === run).
  */
@@ -100,7 +102,8 @@ export async function collectScan(runs: readonly FrameStream[], opts: ScanStoreO
         else segments.push([r, r + 1]);
       }
       const whole = segments.length === 1 && segments[0][0] === 0 && segments[0][1] === rows;
-      for await (const block of run.blocks()) {
+      // each block is copied before the next: one reused block buffer keeps the reading memory at one block
+      for await (const block of run.blocks({ keep: 1 })) {
         const gain = block.gain as Uint16Array;
         for (let f = 0; f < block.nFrames; f++) {
           const c = block.cellIds[f];
@@ -172,7 +175,7 @@ async function assignRowsFromData(runs: readonly FrameStream[], cells: number, r
   for (let ri = 0; ri < runs.length; ri++) {
     lo.fill(65535);
     hi.fill(0);
-    for await (const block of runs[ri].blocks()) {
+    for await (const block of runs[ri].blocks({ keep: 1 })) {
       const gain = block.gain as Uint16Array;
       for (let f = 0; f < block.nFrames; f++) {
         const base = block.cellIds[f] * pixels;

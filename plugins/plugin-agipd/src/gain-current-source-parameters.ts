@@ -15,5 +15,6 @@ export const AGIPD_CS_PARAMETERS: readonly ParameterSpec[] = [
   { name: 'injected_rows', defaultValue: 'auto', description: 'several runs (pulse capacitor): auto = each row from the run where it switches most, modulo = row % runs === run index' },
   { name: 'layout', defaultValue: 'reference', description: 'output axes: reference = seed names and shapes (3, cells, 128, 512) etc., detcal = [gain][cell][row][col]' },
   { name: 'buffer_mb', defaultValue: 1024, description: 'scan values kept in memory up to this size; larger scans are regrouped through a scratch file, MB' },
+  { name: 'cells_per_group', defaultValue: 0, description: 'memory cells fitted and written out together (bounds the memory of the outputs); 0 = auto, 13 cells of a full 512 x 128 module' },
   { name: 'scratch_dir', defaultValue: '', description: 'folder of the scratch file (default: the OS temp folder)' },
 ];

@@ -1,8 +1,8 @@
 // AGIPD current-source and pulse-capacitor scan fit against the simulator's truth, and bad input.
 import { describe, expect, it } from 'vitest';
-import { DetcalError, type ConstantSet, type FrameStream, type GainRequest } from '@detcal/core';
+import { DetcalError, type ConstantSet, type ConstantSink, type FrameStream, type GainRequest } from '@detcal/core';
 import { frameStreamFromRun } from '@detcal/kernels';
-import { agipdCurrentSource } from './gain-current-source.js';
+import { agipdCurrentSource, agipdCurrentSourceToSink } from './gain-current-source.js';
 import { agipdPlugin } from './plugin.js';
 
 const STEPS = 400;
@@ -127,5 +127,47 @@ describe('agipd pulse-capacitor scan: rows injected in different runs, merged fi
     const few = agipdPlugin.steps.simulate({ kind: 'pulse-capacitor', seed: 4, trains: 30, cells: 1, module: 0, firstRun: 20, framesPerSequence: 100000 });
     const err = await agipdCurrentSource(request([stream(few.runs[0]), stream(other.runs[1])], {}, 1)).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/2 memory cells per train but .* has 1; merged runs must be taken with the same memory cells/);
+  });
+});
+
+describe('agipd current-source scan in groups of memory cells', () => {
+  // 5 cells x 30 steps: small, but every output array has its cell axis cut into uneven groups
+  const small = agipdPlugin.steps.simulate({ kind: 'current-source', seed: 9, trains: 30, cells: 5, module: 0, firstRun: 40, framesPerSequence: 100000 });
+  const smallStream = stream(small.runs[0], true);
+  const bytes = (set: ConstantSet) => Object.fromEntries(Object.values(set.constants).map((c) => [c.name, Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength)]));
+
+  it.each(['reference', 'detcal'])('gives bit-identical constants for 1, 2 and all cells per group (%s layout)', async (layout) => {
+    const whole = await agipdCurrentSource(request([smallStream], { layout, cells_per_group: 5 }));
+    expect(whole.metadata.parameters.cellsPerGroup).toBe(5);
+    for (const group of [1, 2]) {
+      const grouped = await agipdCurrentSource(request([smallStream], { layout, cells_per_group: group }, group));
+      expect(grouped.metadata.parameters.cellsPerGroup).toBe(group);
+      expect(Object.keys(grouped.constants)).toEqual(Object.keys(whole.constants));
+      for (const [name, b] of Object.entries(bytes(grouped))) expect([name, b.equals(bytes(whole)[name])]).toEqual([name, true]);
+      expect(grouped.metadata.parameters.spikesRemoved).toBe(whole.metadata.parameters.spikesRemoved);
+    }
+  }, 300_000);
+
+  it('hands each group to the sink once, in order, with the group\'s own shapes; a failing sink stops the fit', async () => {
+    const seen: string[] = [];
+    const sink: ConstantSink = {
+      async begin(layouts) {
+        seen.push(`begin ${layouts.map((l) => `${l.name}[${l.shape}]`).join(' ')}`);
+      },
+      async write(c0, c1, part) {
+        seen.push(`${c0}-${c1} analogGains[${part.analogGains.shape}] digitalMeans[${part.digitalMeans.shape}]`);
+        if (c0 === 2) throw new Error('disk full');
+      },
+    };
+    await expect(agipdCurrentSourceToSink(request([smallStream], { cells_per_group: 2 }), sink)).rejects.toThrow('disk full');
+    expect(seen).toEqual([
+      'begin analogGains[3,5,128,512] analogLineOffsets[3,5,128,512] analogFitStdDevs[3,5,128,512] digitalMeans[5,3,128,512] digitalStdDeviations[5,3,128,512] digitalThresholds[2,5,128,512] digitalSpacingsSafetyFactors[5,2,128,512]',
+      '0-2 analogGains[3,2,128,512] digitalMeans[2,3,128,512]',
+      '2-4 analogGains[3,2,128,512] digitalMeans[2,3,128,512]',
+    ]);
+  }, 300_000);
+
+  it('rejects a cells_per_group that is not a whole number', async () => {
+    await expect(agipdCurrentSource(request([smallStream], { cells_per_group: 1.5 }))).rejects.toThrow(/cells_per_group=1.5: must be a whole number/);
   });
 });

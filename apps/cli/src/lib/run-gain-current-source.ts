@@ -1,9 +1,11 @@
 /**
  * `detcal gain current-source`: opens the scan runs, runs the plugin's current-source gain step and
- * writes the constants file (atomically), with a report of the throughput.
+ * writes the constants file (atomically), with a report of the throughput. A step with runToSink writes
+ * the file group of cells by group (bounded memory, a full module included); the returned set then
+ * reads each constant back from the file when its data is used (the store adds one at a time).
  */
-import { DetcalError, type Conditions, type ConstantSet, type DetectorPlugin, type FrameStream, type ParameterValue } from '@detcal/core';
-import { writeConstantsFile } from '@detcal/hdf5';
+import { DetcalError, makeConstantSet, type Conditions, type ConstantLayout, type ConstantMetadata, type ConstantSet, type DetectorPlugin, type FrameStream, type GainRequest, type ParameterValue } from '@detcal/core';
+import { ConstantsFileWriter, readConstantsFileLazily, writeConstantsFile, type WrittenFile } from '@detcal/hdf5';
 import { openRun } from './open-runs.js';
 import type { Progress } from './progress.js';
 
@@ -40,6 +42,8 @@ export interface GainCsReport {
   spikesRemoved: number;
   regroupedIn: string;
   rowsPerRun?: number[];
+  /** Memory cells fitted and written out together (steps that stream their output). */
+  cellsPerGroup?: number;
   threads: number;
   seconds: number;
   /** CPU seconds of the process (all threads): on a shared machine, wall seconds include waiting for a core. */
@@ -60,30 +64,49 @@ export async function runGainCurrentSource(plugin: DetectorPlugin, job: GainCsJo
   for (const input of job.runs) streams.push(await openRun(plugin, input, { module: job.module }));
   let rawBytes = 0;
   let phase = '';
-  const set = await step
-    .run({
-      runs: streams,
-      inputs: {},
-      module: job.module,
-      detectorId: job.detectorId ?? `${plugin.id.toUpperCase()}-M${job.module}`,
-      parameters: job.parameters,
-      threads: job.threads,
-      conditions: job.conditions,
-      progress(done, bytes, ph) {
-        if (ph !== phase) {
-          // phases: 'read' (or 'rows i/n' and 'read i/n' for several runs) in frames, then 'fit' in pixel-cells
-          progress.stop();
-          phase = ph;
-          progress.start(ph === 'fit' ? 'fit px-cells' : ph, ph === 'fit' ? (streams[0].cellsPerTrain ?? 1) * streams[0].rows * streams[0].cols : streams[0].nFrames);
-        }
-        rawBytes += bytes;
-        progress.tick(done, bytes);
-      },
-    })
-    .finally(() => progress.stop());
+  const request: GainRequest = {
+    runs: streams,
+    inputs: {},
+    module: job.module,
+    detectorId: job.detectorId ?? `${plugin.id.toUpperCase()}-M${job.module}`,
+    parameters: job.parameters,
+    threads: job.threads,
+    conditions: job.conditions,
+    progress(done, bytes, ph) {
+      if (ph !== phase) {
+        // phases: 'read' (or 'rows i/n' and 'read i/n' for several runs) in frames, then 'fit' in pixel-cells
+        progress.stop();
+        phase = ph;
+        progress.start(ph === 'fit' ? 'fit px-cells' : ph, ph === 'fit' ? (streams[0].cellsPerTrain ?? 1) * streams[0].rows * streams[0].cols : streams[0].nFrames);
+      }
+      rawBytes += bytes;
+      progress.tick(done, bytes);
+    },
+  };
+  let set: ConstantSet;
+  let written: WrittenFile;
+  let layouts: ConstantLayout[];
+  if (step.runToSink) {
+    // streamed: each finished cell group goes into the preallocated datasets of <out>.tmp
+    const writer = new ConstantsFileWriter(job.out);
+    try {
+      const metadata: ConstantMetadata = await step.runToSink(request, writer).finally(() => progress.stop());
+      written = await writer.finish(metadata);
+    } catch (err) {
+      writer.abort();
+      throw err;
+    }
+    layouts = writer.layouts;
+    // the constants in the order the step produced them (the file lists them by name)
+    const lazy = await readConstantsFileLazily(written.file);
+    set = makeConstantSet(lazy.metadata, layouts.map((l) => lazy.constants[l.name]));
+  } else {
+    set = await step.run(request).finally(() => progress.stop());
+    written = await writeConstantsFile(job.out, set);
+    layouts = Object.values(set.constants);
+  }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const written = await writeConstantsFile(job.out, set);
   const m = set.metadata.parameters as Record<string, unknown>;
   const cells = Number(set.metadata.conditions.memoryCells);
   const pixelCells = cells * streams[0].rows * streams[0].cols;
@@ -107,7 +130,8 @@ export async function runGainCurrentSource(plugin: DetectorPlugin, job: GainCsJo
     pixelCellsPerSecond: pixelCells / seconds,
     rawBytes,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
-    constants: Object.values(set.constants).map((c) => ({ name: c.name, shape: c.shape, dims: c.dims, unit: c.unit })),
+    ...(m.cellsPerGroup !== undefined ? { cellsPerGroup: Number(m.cellsPerGroup) } : {}),
+    constants: layouts.map((c) => ({ name: c.name, shape: c.shape, dims: c.dims, unit: c.unit })),
   };
   return { set, report };
 }

@@ -20,7 +20,9 @@ Outputs carry the seed's names and shapes (analogGains (3, cells, 128, 512), dig
 (128, 512) is the transposed raw frame); --layout detcal writes every array [gain|threshold][cell][row][col].
 Pulse-capacitor scans: pass all runs; each row takes its values from the run that injected it (found from the data,
 or --param injected_rows=modulo for row % runs). The runs are read once and regrouped by cell (in memory up to
---param buffer_mb, else through a scratch file); cells are fitted on --threads worker threads while the next is read.`;
+--param buffer_mb, else through a scratch file); cells are fitted on --threads worker threads while the next is read,
+and the constants are written into the output file group of --param cells_per_group cells by group, so only two groups'
+outputs are in memory (a full module of 352 cells: about 0.6 GB peak, plus the scan when it fits into buffer_mb).`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> agipd sim/cs/r0001 --out agipd-cs.h5',
     '<%= config.bin %> <%= command.id %> agipd pc/r0020 pc/r0021 pc/r0022 pc/r0023 pc/r0024 pc/r0025 pc/r0026 pc/r0027 --out agipd-pc.h5 --json',
@@ -78,7 +80,7 @@ or --param injected_rows=modulo for row % runs). The runs are read once and regr
       createProgress(!this.jsonEnabled()),
     );
     this.say(`${plugin.displayName} current-source scan, module ${report.module}: ${report.runs.map((r) => `${r.input} (${r.frames} frames)`).join(', ')}`);
-    this.say(`${report.cells} cells x ${report.scanSteps} steps; ${report.pixelCells} pixel-cells fitted, ${report.noSwitchingPixelCells} without gain switching, ${report.stageFitsMissing} stage lines missing, ${report.spikesRemoved} spike samples replaced (regrouped in ${report.regroupedIn})`);
+    this.say(`${report.cells} cells x ${report.scanSteps} steps; ${report.pixelCells} pixel-cells fitted, ${report.noSwitchingPixelCells} without gain switching, ${report.stageFitsMissing} stage lines missing, ${report.spikesRemoved} spike samples replaced (regrouped in ${report.regroupedIn}${report.cellsPerGroup ? `, written ${report.cellsPerGroup} cells at a time` : ''})`);
     if (report.rowsPerRun) this.say(`rows per run: ${report.rowsPerRun.join(' ')}`);
     this.say(`wrote ${report.out} (${formatBytes(report.bytesWritten)}): ${report.constants.map((c) => `${c.name} (${c.shape.join(', ')})`).join(', ')}`);
     const storeDir = optionalStoreDir(flags.store);

@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeConstant, makeConstantSet, sizeOf, type ConstantArray, type ConstantSet, type NumericArray } from '@detcal/core';
+import { describe, expect, it } from 'vitest';
+import { describeWithH5py, runPython } from './fixtures/python.js';
+import { useTempDirs } from './fixtures/temp-dir.js';
+import { readConstantsFile, readConstantsFileLazily, writeConstantsFile } from './constants-file.js';
+import { ConstantsFileWriter } from './constants-file-writer.js';
+
+const tempDir = useTempDirs();
+const CELLS = 5, R = 4, K = 6;
+
+/** Constants with the cell axis first, second and after a threshold axis, in three dtypes; every value distinct. */
+function cellSet(): ConstantSet {
+  const f = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => k + i * 0.25);
+  return makeConstantSet(
+    { detectorType: 'agipd', detectorId: 'M1', module: 1, conditions: { memoryCells: CELLS }, sourceRuns: ['3'], createdAt: '2025-02-03T04:05:06.000Z', toolVersion: '0.1.0', parameters: { scanSteps: 40 } },
+    [
+      makeConstant('analogGains', f(3 * CELLS * R * K, 10), [3, CELLS, K, R], ['gain', 'cell', 'col', 'row'], 'ADU/step'),
+      makeConstant('digitalMeans', f(CELLS * 3 * R * K, 5000), [CELLS, 3, K, R], ['cell', 'gain', 'col', 'row'], 'ADU'),
+      makeConstant('flags', Uint32Array.from({ length: 2 * CELLS * R * K }, (_, i) => i * 7), [2, CELLS, R, K], ['threshold', 'cell', 'row', 'col'], ''),
+      makeConstant('levels', Int16Array.from({ length: CELLS * R * K }, (_, i) => i - 60), [CELLS, R, K], ['cell', 'row', 'col'], 'ADU'),
+    ],
+  );
+}
+
+/** Cells [c0, c1) of a whole constant, as a group part. */
+function part(c: ConstantArray, c0: number, c1: number): ConstantArray {
+  const axis = c.dims.indexOf('cell');
+  const outer = sizeOf(c.shape.slice(0, axis)), inner = sizeOf(c.shape.slice(axis + 1)), n = c1 - c0;
+  const src = c.data as unknown as { subarray(a: number, b: number): NumericArray; constructor: new (n: number) => NumericArray };
+  const out = new src.constructor(outer * n * inner) as unknown as { set(a: NumericArray, o: number): void };
+  for (let o = 0; o < outer; o++) out.set(src.subarray((o * c.shape[axis] + c0) * inner, (o * c.shape[axis] + c1) * inner), o * n * inner);
+  return { ...c, shape: c.shape.map((s, i) => (i === axis ? n : s)), data: out as unknown as NumericArray };
+}
+
+/** Writes `set` through a ConstantsFileWriter in groups of `group` cells. */
+async function streamed(file: string, set: ConstantSet, group: number): Promise<void> {
+  const w = new ConstantsFileWriter(file);
+  await w.begin(Object.values(set.constants).map(({ data: _data, ...layout }) => layout));
+  for (let c0 = 0; c0 < CELLS; c0 += group) {
+    const c1 = Math.min(CELLS, c0 + group);
+    await w.write(c0, c1, Object.fromEntries(Object.values(set.constants).map((c) => [c.name, part(c, c0, c1)])));
+  }
+  await w.finish(set.metadata);
+}
+
+describe('ConstantsFileWriter', () => {
+  it('writes, group of cells by group, the set writeConstantsFile writes whole (any group size)', async () => {
+    const dir = tempDir();
+    const set = cellSet();
+    for (const group of [1, 2, 5]) {
+      const file = path.join(dir, `streamed-${group}.h5`);
+      await streamed(file, set, group);
+      expect(fs.existsSync(`${file}.tmp`)).toBe(false);
+      const back = await readConstantsFile(file);
+      expect(back.metadata).toEqual(set.metadata);
+      for (const c of Object.values(set.constants)) {
+        const b = back.constants[c.name];
+        expect({ dtype: b.dtype, shape: b.shape, dims: b.dims, unit: b.unit }).toEqual({ dtype: c.dtype, shape: c.shape, dims: c.dims, unit: c.unit });
+        expect(Array.from(b.data as ArrayLike<number>)).toEqual(Array.from(c.data as ArrayLike<number>));
+      }
+    }
+  });
+
+  it('abort() after a failed group leaves neither the file nor its temp file', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'c.h5');
+    const set = cellSet();
+    const w = new ConstantsFileWriter(file);
+    await w.begin(Object.values(set.constants).map(({ data: _data, ...layout }) => layout));
+    await w.write(0, 2, Object.fromEntries(Object.values(set.constants).map((c) => [c.name, part(c, 0, 2)])));
+    expect(fs.existsSync(`${file}.tmp`)).toBe(true);
+    // a group of the wrong size is refused before anything is written
+    await expect(w.write(2, 4, Object.fromEntries(Object.values(set.constants).map((c) => [c.name, part(c, 2, 3)])))).rejects.toThrow(/analogGains must be f4 \[3,2,6,4\], got f4 of 72 values/);
+    w.abort();
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('readConstantsFileLazily: layouts at once, each constant\'s values read from the file on access', async () => {
+    const file = path.join(tempDir(), 'lazy.h5');
+    const set = cellSet();
+    await writeConstantsFile(file, set);
+    const lazy = await readConstantsFileLazily(file);
+    expect(lazy.metadata).toEqual(set.metadata);
+    expect(lazy.constants.flags.shape).toEqual([2, CELLS, R, K]);
+    // a spread (as the store does) reads the values
+    const copy = { ...lazy.constants.levels };
+    expect(Array.from(copy.data as Int16Array)).toEqual(Array.from(set.constants.levels.data as Int16Array));
+    expect(lazy.constants.levels.data).not.toBe(lazy.constants.levels.data);
+    await writeConstantsFile(file, set, { layout: 'euxfel' });
+    await expect(readConstantsFileLazily(file)).rejects.toThrow(/layout is "euxfel"; lazy reading needs the detcal layout/);
+  });
+});
+
+describeWithH5py('h5py: a streamed constants file is the file writeConstantsFile writes', () => {
+  it('same datasets (contiguous), dtypes, shapes, attributes and bytes', async () => {
+    const dir = tempDir();
+    const whole = path.join(dir, 'whole.h5'), groups = path.join(dir, 'groups.h5');
+    await writeConstantsFile(whole, cellSet());
+    await streamed(groups, cellSet(), 2);
+    const code = `
+import sys, json, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], 'r'), h5py.File(sys.argv[2], 'r')
+def attrs(o): return {k: (v.tolist() if isinstance(v, np.ndarray) else v if not isinstance(v, np.integer) else int(v)) for k, v in o.attrs.items()}
+print(json.dumps({'keys': [sorted(a.keys()), sorted(b.keys())], 'file_attrs_equal': attrs(a) == attrs(b),
+  'datasets': {k: [a[k].dtype.str == b[k].dtype.str, a[k].shape == b[k].shape, a[k].chunks is None and b[k].chunks is None, attrs(a[k]) == attrs(b[k]), a[k][()].tobytes() == b[k][()].tobytes()] for k in a.keys()}}))
+`;
+    const res = runPython(code, [whole, groups]) as { keys: string[][]; file_attrs_equal: boolean; datasets: Record<string, boolean[]> };
+    expect(res.keys[0]).toEqual(res.keys[1]);
+    expect(res.file_attrs_equal).toBe(true);
+    for (const k of res.keys[0]) expect([k, ...res.datasets[k]]).toEqual([k, true, true, true, true, true]);
+  });
+});
