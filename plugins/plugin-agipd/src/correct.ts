@@ -6,7 +6,7 @@
  */
 import { DetcalError, resolveParameters, numberParam, rangeParam, toFloat32Array } from '@detcal/core';
 import type { ConstantArray, CorrectSetup, CorrectedDataset, Corrector, FrameBlock, NumericArray, ParameterValue } from '@detcal/core';
-import { asicCommonModeCpu, createCpuBackend, scaleAndMaskCpu, type ComputeBackend, type GainStageConstants } from '@detcal/kernels';
+import { asicCommonModeCpu, correctGainStagesFusedCpu, createCpuBackend, scaleAndMaskCpu, type ComputeBackend, type GainStageConstants } from '@detcal/kernels';
 import { AGIPD_CORRECT_PARAMETERS } from './correct-parameters.js';
 import { agipdGeometry } from './geometry.js';
 
@@ -117,6 +117,7 @@ function prepareConstants(constantsIn: Record<string, ConstantArray>, p: Record<
     offsetAdu: toFloat32Array(offset.values),
     thresholdsAdu: toFloat32Array(thresholds),
     scale,
+    unitScale: !kev && !rel,
     badPixels,
     hgHardThresholdAdu: p.force_hg_if_below ? numberParam(p, 'hg_hard_threshold') : -Infinity,
     mgHardThresholdAdu: p.force_mg_if_below ? numberParam(p, 'mg_hard_threshold') : -Infinity,
@@ -161,6 +162,12 @@ export function agipdCorrect(setup: CorrectSetup): Corrector {
     correctBlock(block: FrameBlock, out: Record<string, NumericArray>): void {
       if (!block.gain) throw new DetcalError('BAD_INPUT', `AGIPD frames at ${block.firstFrame} carry no digital (gain) values: the raw data must be (frames, 2, ${g.moduleRows}, ${g.moduleCols})`);
       const o = { data: out.data as Float32Array, mask: out.mask as Uint32Array, gain: out.gain as Uint8Array };
+      if (backend.name === 'cpu') {
+        // One pass over memory: stage, common mode and scale per strip of ASICs (same results as the three kernels).
+        correctGainStagesFusedCpu(block.data, block.gain as Uint16Array, block.cellIds, block.nFrames, constants, o, counts, commonMode ? cm : undefined);
+        totals.frames += block.nFrames;
+        return;
+      }
       backend.correctGainStages(block.data, block.gain as Uint16Array, block.cellIds, block.nFrames, constants, o);
       if (commonMode) {
         // The common mode per (frame, ASIC) is subtracted in the scale pass: one pass less over the block.

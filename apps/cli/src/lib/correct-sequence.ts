@@ -40,8 +40,17 @@ export interface SequenceResult {
   summary: Record<string, number>;
 }
 
-/** Corrects one sequence file; onBlock is called with the frames and raw bytes of each block. */
-export async function correctSequence(plugin: DetectorPlugin, job: SequenceJob, onBlock?: (frames: number, bytes: number) => void): Promise<SequenceResult> {
+/** Set when the run was stopped (another file failed). */
+const STOPPED = 'correction stopped: another sequence file failed';
+
+/** Lets queued events (worker messages, progress) run between blocks: a block takes tens of ms. */
+const yieldToEvents = () => new Promise<void>((resolveYield) => setImmediate(resolveYield));
+
+/**
+ * Corrects one sequence file; onBlock is called with the frames and raw bytes of each block, and
+ * when shouldStop() turns true between blocks the file is abandoned (its .tmp removed, an error thrown).
+ */
+export async function correctSequence(plugin: DetectorPlugin, job: SequenceJob, onBlock?: (frames: number, bytes: number) => void, shouldStop?: () => boolean): Promise<SequenceResult> {
   const t0 = performance.now();
   if (!plugin.steps.correct) throw new DetcalError('BAD_INPUT', `detector ${plugin.id} has no correct step`);
   let source = await openFrameSource({ files: [job.input], layout: plugin.layout, module: job.module, blockFrames: job.blockFrames ?? 32 });
@@ -73,6 +82,10 @@ export async function correctSequence(plugin: DetectorPlugin, job: SequenceJob, 
         const bytes = block.data.byteLength + (block.gain?.byteLength ?? 0);
         rawBytes += bytes;
         onBlock?.(block.nFrames, bytes);
+        if (shouldStop) {
+          await yieldToEvents();
+          if (shouldStop()) throw new DetcalError('INTERNAL', STOPPED);
+        }
       }
     } catch (err) {
       writer.abort();
