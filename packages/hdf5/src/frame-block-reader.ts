@@ -68,8 +68,11 @@ export interface BlockReader {
   pulseIdsKnown: boolean;
 }
 
-/** Yields the selected frames as blocks of at most blockFrames frames, one file open at a time. */
-export async function* iterateBlocks(reader: BlockReader, segments: Segment[], sel: FrameSelection, blockFrames: number): AsyncGenerator<FrameBlock> {
+/**
+ * Yields the selected frames as blocks of at most blockFrames frames, one file open at a time; with
+ * reuse, a block of the same size as the previous one takes over its (zeroed) buffers.
+ */
+export async function* iterateBlocks(reader: BlockReader, segments: Segment[], sel: FrameSelection, blockFrames: number, reuse = false): AsyncGenerator<FrameBlock> {
   await loadHdf5();
   let open: { index: number; h5: H5File; fd: number | null } | undefined;
   const close = (): void => {
@@ -103,9 +106,11 @@ export async function* iterateBlocks(reader: BlockReader, segments: Segment[], s
   const window = Math.max(32, blockFrames);
   const perWindow = Math.max(1, Math.floor((window - 1) / sel.stride) + 1);
   try {
+    let last: FrameBlock | undefined;
     for (let start = 0; start < sel.count; start += blockFrames) {
       const n = Math.min(blockFrames, sel.count - start);
-      const block = allocateBlock(reader, start, n);
+      const block = reuse && last?.nFrames === n ? zeroBlock(last, start) : allocateBlock(reader, start, n);
+      last = block;
       const first = sel.first + start * sel.stride;
       if (sel.stride === 1) readRange(block, first, n);
       else {
@@ -132,6 +137,17 @@ function copyFrame(src: FrameBlock, from: number, dst: FrameBlock, to: number): 
   dst.cellIds[to] = src.cellIds[from];
   dst.trainIds[to] = src.trainIds[from];
   if (src.pulseIds && dst.pulseIds) dst.pulseIds[to] = src.pulseIds[from];
+}
+
+/** `block` zeroed for reuse as the block starting at firstFrame (fresh pages cost more than a fill). */
+function zeroBlock(block: FrameBlock, firstFrame: number): FrameBlock {
+  block.firstFrame = firstFrame;
+  block.data.fill(0);
+  block.gain?.fill(0);
+  block.cellIds.fill(0);
+  block.trainIds.fill(0);
+  block.pulseIds?.fill(0);
+  return block;
 }
 
 /** A zeroed block of n frames for `reader`. */

@@ -33,6 +33,8 @@ export interface FrameSourceOptions {
   lastFrame?: number;
   /** Read every stride-th frame (default 1). */
   stride?: number;
+  /** Each block takes over the previous block's buffers: a block is valid only until the next is asked for (default false: blocks may be kept, e.g. by worker pools). */
+  reuseBlocks?: boolean;
   /** Read uncompressed u1 / u2 / f4 pixel datasets with fs.readSync at their file offsets (default true; false: always through h5wasm). */
   directRead?: boolean;
 }
@@ -171,7 +173,7 @@ export async function openFrameSource(opts: FrameSourceOptions): Promise<FrameSo
     ...(cellsPerTrain !== undefined ? { cellsPerTrain } : {}),
     ...(trainCount !== undefined ? { trains: trainCount } : {}),
     hasGain,
-    blocks: () => iterateBlocks(reader, segments, selection, blockFrames),
+    blocks: () => iterateBlocks(reader, segments, selection, blockFrames, opts.reuseBlocks === true),
   };
 }
 

@@ -3,7 +3,7 @@
  * through the plugin's Corrector and writes each block at once (bounded memory: one block of raw
  * values and one of outputs). The CORR file appears only when complete.
  */
-import { DetcalError, type ConstantArray, type DetectorPlugin, type ParameterValue } from '@detcal/core';
+import { DetcalError, type ConstantArray, type CorrectedDataset, type DetectorPlugin, type NumericArray, type ParameterValue } from '@detcal/core';
 import { CorrectedFileWriter, allocateOutputs, openFrameSource } from '@detcal/hdf5';
 import { createCpuBackend, createGpuBackend, type ComputeBackend } from '@detcal/kernels';
 import { blockFramesFor } from './open-runs.js';
@@ -40,6 +40,20 @@ export interface SequenceResult {
   summary: Record<string, number>;
 }
 
+/** The output buffers of the last file this thread corrected. */
+let keptOutputs: { key: string; out: Record<string, NumericArray> } | undefined;
+
+/** Zeroed buffers for one block of outputs, taken over from the previous file when they fit (fresh pages cost more than a fill). */
+function outputBuffers(outputs: readonly CorrectedDataset[], values: number): Record<string, NumericArray> {
+  const key = `${outputs.map((o) => `${o.name}:${o.dtype}`).join(',')}x${values}`;
+  if (keptOutputs?.key === key) {
+    for (const a of Object.values(keptOutputs.out)) (a as Float32Array).fill(0);
+    return keptOutputs.out;
+  }
+  keptOutputs = { key, out: allocateOutputs(outputs, values) };
+  return keptOutputs.out;
+}
+
 /** Set when the run was stopped (another file failed). */
 const STOPPED = 'correction stopped: another sequence file failed';
 
@@ -53,10 +67,11 @@ const yieldToEvents = () => new Promise<void>((resolveYield) => setImmediate(res
 export async function correctSequence(plugin: DetectorPlugin, job: SequenceJob, onBlock?: (frames: number, bytes: number) => void, shouldStop?: () => boolean): Promise<SequenceResult> {
   const t0 = performance.now();
   if (!plugin.steps.correct) throw new DetcalError('BAD_INPUT', `detector ${plugin.id} has no correct step`);
-  let source = await openFrameSource({ files: [job.input], layout: plugin.layout, module: job.module, blockFrames: job.blockFrames ?? 32 });
+  // Blocks are corrected and written before the next is read: they can share their buffers.
+  let source = await openFrameSource({ files: [job.input], layout: plugin.layout, module: job.module, blockFrames: job.blockFrames ?? 32, reuseBlocks: true });
   if (job.blockFrames === undefined) {
     const sized = blockFramesFor(source.rows * source.cols * 2 * (source.hasGain ? 2 : 1), 64);
-    if (sized !== source.blockFrames) source = await openFrameSource({ files: [job.input], layout: plugin.layout, module: job.module, blockFrames: sized });
+    if (sized !== source.blockFrames) source = await openFrameSource({ files: [job.input], layout: plugin.layout, module: job.module, blockFrames: sized, reuseBlocks: true });
   }
   const backend: ComputeBackend = job.backend === 'gpu' ? createGpuBackend() : createCpuBackend();
   try {
@@ -73,7 +88,7 @@ export async function correctSequence(plugin: DetectorPlugin, job: SequenceJob, 
     });
     let rawBytes = 0;
     try {
-      const out = allocateOutputs(corrector.outputs, source.blockFrames * source.rows * source.cols);
+      const out = outputBuffers(corrector.outputs, source.blockFrames * source.rows * source.cols);
       let at = 0;
       for await (const block of source.blocks()) {
         corrector.correctBlock(block, out);
