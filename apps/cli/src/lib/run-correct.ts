@@ -134,7 +134,8 @@ async function correctWithConstants(
   });
   // Check the constants against the data before writing anything: frame shape (the plugin's
   // correct step checks it) and memory cells (the run's cells must exist in the constants).
-  const first = await openFrameSource({ files: found.files, layout: plugin.layout, module: job.module, blockFrames: 1 });
+  // (metadata only: no direct-read probing, each file's own source does that)
+  const first = await openFrameSource({ files: found.files, layout: plugin.layout, module: job.module, blockFrames: 1, directRead: false });
   const constants: Record<string, ConstantArray> = {};
   for (const [name, r] of Object.entries(resolved)) constants[name] = r.constant;
   for (const [name, r] of Object.entries(resolved)) {
