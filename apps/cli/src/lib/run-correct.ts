@@ -218,6 +218,15 @@ function startWorkers(count: number, plugins: string[]): Worker[] {
   return Array.from({ length: count }, () => new Worker(workerUrl(), { workerData: { plugins } }));
 }
 
+/** Removes the .tmp file of an output, if it is a file (never fails: the first error is the one to report). */
+function removeTmp(output: string): void {
+  try {
+    rmSync(tmpPathFor(output), { force: true });
+  } catch {
+    // not a file, or not ours to remove
+  }
+}
+
 /**
  * Corrects the files in this thread and the workers, each taking the next file when it is done.
  * After a failure no file is started, workers are stopped (their partial .tmp files removed), this
@@ -248,7 +257,8 @@ async function inThreads(plugin: DetectorPlugin, plugins: string[], jobs: Sequen
         resolveWorker();
       };
       stops.push(() => {
-        if (index >= 0) rmSync(tmpPathFor(jobs[index].output), { force: true });
+        // a worker stopped in the middle of a file leaves its .tmp behind
+        if (index >= 0) removeTmp(jobs[index].output);
         index = -1;
         finish();
       });
@@ -264,7 +274,10 @@ async function inThreads(plugin: DetectorPlugin, plugins: string[], jobs: Sequen
           written.push(m.result.output);
           results[index] = m.result;
           launch();
-        } else if (m.type === 'error') fail(new DetcalError((m.code ?? 'INTERNAL') as never, m.message ?? 'worker failed'));
+        } else if (m.type === 'error') {
+          index = -1; // the worker cleaned up after its own file
+          fail(new DetcalError((m.code ?? 'INTERNAL') as never, m.message ?? 'worker failed'));
+        }
       });
       w.on('error', (err) => fail(err));
       w.on('exit', (code) => fail(new DetcalError('INTERNAL', `correct worker stopped (exit code ${code})`)));
