@@ -45,6 +45,21 @@ describe('openFrameSource on the h5py AGIPD-like run (frame-analog-digital, 2 se
     expect(got.pulseIds).toEqual(frames.map((f) => (f % 5) * 2));
   });
 
+  it('with reuseBlocks, yields the same frames from one set of buffers per block size', async () => {
+    const run = await discoverRun(agipdRun, { layout: agipdLike, module: 0 });
+    const got = await collect(await openFrameSource({ files: run.files, layout: agipdLike, module: 0, blockFrames: 7, reuseBlocks: true }));
+    const frames = range(0, 30);
+    expect(got.blockStarts).toEqual([0, 7, 14, 21, 28]);
+    expect(got.data).toEqual(expectedFrames(agipdAnalog, frames, ROWS, COLS));
+    expect(got.gain).toEqual(expectedFrames(agipdDigital, frames, ROWS, COLS));
+    expect(got.cellIds).toEqual(frames.map((f) => f % 5));
+    expect(got.trainIds).toEqual(frames.map((f) => FIRST_TRAIN_ID + Math.floor(f / 5)));
+    expect(got.pulseIds).toEqual(frames.map((f) => (f % 5) * 2));
+    expect(got.blocks[1].data).toBe(got.blocks[0].data);
+    expect(got.blocks[3].gain).toBe(got.blocks[0].gain);
+    expect(got.blocks[4].data).not.toBe(got.blocks[0].data);
+  });
+
   it('selects a frame range with a stride across the sequence-file boundary', async () => {
     const src = await agipdSource({ firstFrame: 3, lastFrame: 27, stride: 4, blockFrames: 4 });
     expect(src.nFrames).toBe(6);
