@@ -145,6 +145,21 @@ print(int(same), worst)
     expect(worst).toBeLessThan(1e-2);
   });
 
+  it('with threads, a file that cannot be written stops the run and leaves no CORR or .tmp file, whichever thread had it', () => {
+    // a folder where a file's .tmp goes makes that file fail; the others are written by this thread
+    // and the worker (finished, or stopped in the middle of a file) and must all be removed
+    for (const victim of ['S00000', 'S00001', 'S00002']) {
+      const out = join(work, `corr-fail-${victim}`);
+      const blocker = `CORR-R0020-AGIPD00-${victim}.h5.tmp`;
+      mkdirSync(join(out, blocker), { recursive: true });
+      const r = detcal(['correct', 'agipd', lightRun, '--constants', dark, '--out', out, '--threads', '2']);
+      expect(r.status, victim).not.toBe(0);
+      expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stderr).toMatch(new RegExp(`${blocker.replace(/\./g, '\\.')}: cannot create`));
+      expect(readdirSync(out), victim).toEqual([blocker]);
+    }
+  });
+
   it('refuses constants with fewer memory cells than the run, naming both, and writes nothing', () => {
     const d = detcal(['simulate', 'agipd', '--kind', 'dark', '--out', join(work, 'dark1'), '--cells', '1', '--trains', '8', '--json']);
     const one = join(work, 'dark-1cell.h5');

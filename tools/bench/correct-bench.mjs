@@ -3,8 +3,10 @@
 // characterize the darks, then time in separate processes, write path included:
 //   - `detcal correct agipd` with 1 thread, with N threads (one sequence file each), and the gpu.js kernel,
 //   - the numpy/h5py reference of the same correction (tools/bench/numpy_correct.py),
-// and print MB/s of raw data, frames/s and peak RSS. Other detectors: detcal only, when their plugin
-// can simulate light.  usage: pnpm bench correct [--cells 32] [--trains 64] [--threads 2] [--data DIR]
+// and print MB/s of raw data, frames/s and peak RSS. With --repeat N the whole set runs N times in
+// rounds (detcal and numpy back to back in each round, so that each ratio compares runs taken under the
+// same load) and every round is printed, then the median of the rounds.
+// usage: pnpm bench correct [--cells 32] [--trains 64] [--threads 2] [--repeat 1] [--data DIR]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     cells: { type: 'string', default: '32' },
     trains: { type: 'string', default: '64' },
     threads: { type: 'string', default: String(availableParallelism()) },
+    repeat: { type: 'string', default: '1' },
     backends: { type: 'string', default: 'cpu,gpu' },
     data: { type: 'string', default: join(root, '.bench-data/correct') },
     out: { type: 'string', default: join(root, 'tools/bench/results/correct.json') },
@@ -39,32 +42,55 @@ if (!existsSync(join(base, 'light', 'simulation.json'))) {
 }
 const sim = JSON.parse(readFileSync(join(base, 'light', 'simulation.json'), 'utf8'));
 const lightRun = sim.runs[0].dir;
-const rows = [];
 const variants = [{ label: 'detcal cpu, 1 thread', args: ['--threads', '1'] }, { label: `detcal cpu, ${values.threads} threads`, args: ['--threads', values.threads] }];
 if (values.backends.split(',').includes('gpu')) variants.push({ label: 'detcal gpu.js kernel, 1 thread', args: ['--threads', '1', '--backend', 'gpu'] });
-for (const v of variants) {
-  const out = join(base, 'corr');
-  rmSync(out, { recursive: true, force: true });
-  const r = spawnSync(process.execPath, [cli, 'correct', 'agipd', lightRun, '--constants', join(base, 'dark.h5'), '--out', out, '--json', ...v.args], { encoding: 'utf8' });
-  if (r.status !== 0) { rows.push({ impl: v.label, error: r.stderr.trim() }); continue; }
-  const rep = JSON.parse(r.stdout);
-  rows.push({ impl: v.label, seconds: rep.seconds, MBps: rep.mbPerSecond, framesPerSecond: rep.framesPerSecond, peakRssMB: rep.peakRssMb, bytes: rep.rawBytes, frames: rep.frames });
-}
-const npOut = join(base, 'npcorr');
-rmSync(npOut, { recursive: true, force: true });
 const raw = readdirSync(lightRun).filter((f) => f.endsWith('.h5')).sort().map((f) => join(lightRun, f));
-const py = spawnSync('/usr/bin/python3', [join(root, 'tools/bench/numpy_correct.py'), join(base, 'dark.h5'), npOut, ...raw], { encoding: 'utf8' });
-rows.push(py.status === 0 ? { impl: 'numpy reference, 1 process', ...JSON.parse(py.stdout.trim().split('\n').pop()) } : { impl: 'numpy reference', error: py.stderr.trim().split('\n').pop() });
-rmSync(npOut, { recursive: true, force: true });
-rmSync(join(base, 'corr'), { recursive: true, force: true });
+
+/** One round: every detcal variant, then the numpy reference. */
+function runRound(round) {
+  const out = [];
+  for (const v of variants) {
+    const corr = join(base, 'corr');
+    rmSync(corr, { recursive: true, force: true });
+    const r = spawnSync(process.execPath, [cli, 'correct', 'agipd', lightRun, '--constants', join(base, 'dark.h5'), '--out', corr, '--json', ...v.args], { encoding: 'utf8' });
+    if (r.status !== 0) { out.push({ impl: v.label, round, error: r.stderr.trim() }); continue; }
+    const rep = JSON.parse(r.stdout);
+    out.push({ impl: v.label, round, seconds: rep.seconds, MBps: rep.mbPerSecond, framesPerSecond: rep.framesPerSecond, peakRssMB: rep.peakRssMb, bytes: rep.rawBytes, frames: rep.frames });
+  }
+  const npOut = join(base, 'npcorr');
+  rmSync(npOut, { recursive: true, force: true });
+  const py = spawnSync('/usr/bin/python3', [join(root, 'tools/bench/numpy_correct.py'), join(base, 'dark.h5'), npOut, ...raw], { encoding: 'utf8' });
+  out.push(py.status === 0 ? { impl: 'numpy reference, 1 process', round, ...JSON.parse(py.stdout.trim().split('\n').pop()) } : { impl: 'numpy reference', round, error: py.stderr.trim().split('\n').pop() });
+  rmSync(npOut, { recursive: true, force: true });
+  rmSync(join(base, 'corr'), { recursive: true, force: true });
+  const numpy = out.find((r) => r.impl.startsWith('numpy') && !r.error);
+  for (const r of out) if (numpy && !r.error) r.vsNumpy = r.MBps / numpy.MBps;
+  return out;
+}
+
+const repeat = Math.max(1, Number(values.repeat) || 1);
+const rows = [];
+for (let round = 1; round <= repeat; round++) rows.push(...runRound(round));
 
 const f = (x, d = 0) => (typeof x === 'number' ? x.toFixed(d) : '-');
-const numpy = rows.find((r) => r.impl.startsWith('numpy') && !r.error);
-console.log(`AGIPD correction, ${sim.runs[0].frames} frames (${values.cells} cells), ${sim.runs[0].files.length} sequence files, write path included`);
-console.log(['implementation', 'seconds', 'MB/s', 'frames/s', 'peak RSS MB', 'vs numpy'].join(' | '));
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+console.log(`AGIPD correction, ${sim.runs[0].frames} frames (${values.cells} cells), ${sim.runs[0].files.length} sequence files, write path included${repeat > 1 ? `, ${repeat} rounds` : ''}`);
+console.log([...(repeat > 1 ? ['round'] : []), 'implementation', 'seconds', 'MB/s', 'frames/s', 'peak RSS MB', 'vs numpy'].join(' | '));
 for (const r of rows) {
-  if (r.error) { console.log(`${r.impl} | error: ${r.error}`); continue; }
-  console.log([r.impl, f(r.seconds, 2), f(r.MBps), f(r.framesPerSecond), f(r.peakRssMB), numpy ? `${f(r.MBps / numpy.MBps, 2)}x` : '-'].join(' | '));
+  const head = repeat > 1 ? [String(r.round)] : [];
+  if (r.error) { console.log([...head, r.impl, `error: ${r.error}`].join(' | ')); continue; }
+  console.log([...head, r.impl, f(r.seconds, 2), f(r.MBps), f(r.framesPerSecond), f(r.peakRssMB), `${f(r.vsNumpy, 2)}x`].join(' | '));
+}
+if (repeat > 1) {
+  console.log(`median of ${repeat} rounds`);
+  console.log(['implementation', 'MB/s', 'vs numpy (same round)'].join(' | '));
+  for (const impl of [...new Set(rows.map((r) => r.impl))]) {
+    const ok = rows.filter((r) => r.impl === impl && !r.error);
+    console.log([impl, f(median(ok.map((r) => r.MBps))), `${f(median(ok.map((r) => r.vsNumpy)), 2)}x`].join(' | '));
+  }
 }
 mkdirSync(join(values.out, '..'), { recursive: true });
 writeFileSync(values.out, JSON.stringify({ date: new Date().toISOString(), cpus: availableParallelism(), rows }, null, 2));

@@ -27,6 +27,19 @@ describe('writeConstantsFile / readConstantsFile', () => {
     }
   });
 
+  it('reads only the named datasets when asked, with the metadata', async () => {
+    const file = path.join(tempDir(), 'subset.h5');
+    const set = sampleSet();
+    await writeConstantsFile(file, set);
+    const [first, ...rest] = Object.keys(set.constants).sort();
+    const back = await readConstantsFile(file, [first, 'NotThere']);
+    expect(Object.keys(back.constants)).toEqual([first]);
+    expect(Array.from(back.constants[first].data as ArrayLike<number | bigint>)).toEqual(Array.from(set.constants[first].data as ArrayLike<number | bigint>));
+    expect(back.metadata).toEqual(set.metadata);
+    expect(rest.length).toBeGreaterThan(0);
+    expect(Object.keys((await readConstantsFile(file, [])).constants)).toEqual([]);
+  });
+
   it('keeps an empty source_runs list', async () => {
     const file = path.join(tempDir(), 'no-runs.h5');
     await writeConstantsFile(file, sampleSet([]));

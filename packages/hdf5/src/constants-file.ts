@@ -56,8 +56,11 @@ export async function writeConstantsFile(file: string, set: ConstantSet, opts: W
   });
 }
 
-/** Reads a constants file written by writeConstantsFile (either layout) back into detcal axis order. */
-export async function readConstantsFile(file: string): Promise<ConstantSet> {
+/**
+ * Reads a constants file written by writeConstantsFile (either layout) back into detcal axis order;
+ * with `only`, just the datasets of those names (the others are not read at all).
+ */
+export async function readConstantsFile(file: string, only?: readonly string[]): Promise<ConstantSet> {
   await loadHdf5();
   const h5 = openHdf5Sync(file);
   try {
@@ -66,13 +69,16 @@ export async function readConstantsFile(file: string): Promise<ConstantSet> {
       throw new DetcalError('BAD_INPUT', `${file}: attribute layout is "${layout}", expected detcal or euxfel; is this a CalCat file? read it with the CalCat reader`);
     }
     const arrays: ConstantArray[] = [];
+    let datasets = 0;
     for (const name of h5.keys()) {
       const ds = h5.get(name);
       if (!(ds instanceof h5wasm.Dataset)) continue;
+      datasets++;
+      if (only && !only.includes(name)) continue;
       const c = readConstantArray(h5, file, `/${name}`, name, ds);
       arrays.push(layout === 'euxfel' ? toEuxfelOrder(c) : c);
     }
-    if (arrays.length === 0) throw new DetcalError('BAD_INPUT', `${file}: no constant datasets at the root; pass a constants file written by detcal`);
+    if (datasets === 0) throw new DetcalError('BAD_INPUT', `${file}: no constant datasets at the root; pass a constants file written by detcal`);
     return makeConstantSet(readMetadataAttrs(h5, file), arrays);
   } finally {
     h5.close();

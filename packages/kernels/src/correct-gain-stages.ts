@@ -19,6 +19,8 @@ export interface GainStageConstants {
   thresholdsAdu: Float32Array;
   /** Factor applied after the offset per stage, cell and pixel (keV/ADU x relative gain; 1 = stay in ADU). */
   scale: Float32Array;
+  /** True when scale is 1 everywhere: kernels that know it skip reading the scale plane (same results). */
+  unitScale?: boolean;
   /** Bad-pixel flags per stage, cell and pixel (0 = good). */
   badPixels: Uint32Array;
   /** Medium-gain values with (analog - HG offset) below this go to high gain (force-hg-if-below); -Infinity = off. */

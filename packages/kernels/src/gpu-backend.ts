@@ -15,7 +15,8 @@
  * argument or output exceeds `maxElementsPerCall` (default 2^24) elements; a frame larger than
  * that is refused with a DetcalError.
  */
-import { GPU, type IGPUKernelSettings, type IKernelRunShortcut } from 'gpu.js';
+import { createRequire } from 'node:module';
+import type { GPU, IGPUKernelSettings, IKernelRunShortcut } from 'gpu.js';
 import { DetcalError, ensure } from '@detcal/core';
 import type {
   BlockData,
@@ -34,6 +35,11 @@ export type GpuJsMode = 'gpu' | 'cpu' | 'webasm' | 'headlessgl' | 'webgl' | 'web
 
 /** Largest array gpu.js 'webasm' addresses correctly: float32 indices are exact up to 2^24. */
 export const GPUJS_MAX_ELEMENTS = 2 ** 24;
+
+/** gpu.js, loaded on first use: threads that only run the cpu backend skip its ~80 ms load. */
+function gpuJs(): typeof import('gpu.js') {
+  return createRequire(import.meta.url)('gpu.js') as typeof import('gpu.js');
+}
 
 /** gpu.js engines that run on a real GPU context. */
 const GL_ENGINES = new Set(['headlessgl', 'webgl', 'webgl2', 'webgpu']);
@@ -194,7 +200,7 @@ class GpuJsBackend implements GpuBackend {
       `gpu backend: maxElementsPerCall must be an integer in [8, 2^24], got ${this.maxElementsPerCall}`,
     );
     try {
-      this.gpu = new GPU({ mode: this.requestedMode });
+      this.gpu = new (gpuJs().GPU)({ mode: this.requestedMode });
       // A probe kernel shows which backend gpu.js really picked (a 'gpu' request without a GL
       // context silently becomes 'webasm' or 'cpu').
       const probe = this.gpu.createKernel('function (a) { return a[this.thread.x] + 1; }').setOutput([4]);

@@ -28,6 +28,7 @@ export * from './dark-worker-pool.js';
 export * from './fast-median.js';
 export * from './dark-truth-metrics.js';
 export * from './correct-gain-stages.js';
+export * from './correct-gain-stages-fused.js';
 export * from './asic-common-mode.js';
 export * from './pattern-classify.js';
 export * from './single-gain-correct.js';

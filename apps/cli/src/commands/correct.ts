@@ -42,7 +42,7 @@ and when a file fails the CORR files of this call are removed. --threads N corre
     param: Flags.string({ char: 'p', summary: 'Correction parameter NAME=VALUE (repeatable), e.g. common_mode=false.', multiple: true }),
     'photon-energy': Flags.string({ summary: 'Photon energy in keV: write photons instead of keV (sets photon_energy_kev).' }),
     backend: Flags.string({ summary: 'Backend of the per-pixel correction kernel.', options: ['cpu', 'gpu'], default: 'cpu' }),
-    threads: Flags.integer({ summary: 'Sequence files corrected at once, one worker thread each.', default: Math.max(1, availableParallelism()), min: 1 }),
+    threads: Flags.integer({ summary: 'Sequence files corrected at once, one thread each (this one and N - 1 workers).', default: Math.max(1, availableParallelism()), min: 1 }),
     force: Flags.boolean({ summary: 'Replace CORR files that exist.' }),
     'help-params': Flags.boolean({ summary: 'List the parameters of the correction and their defaults, then exit.' }),
   };

@@ -39,7 +39,7 @@ export async function resolveCorrectConstants(plugin: DetectorPlugin, q: Constan
   const names = [...wanted.required, ...wanted.optional];
   const found: Record<string, ResolvedConstant> = {};
   for (const file of q.files) {
-    const set = await readConstantsFile(file);
+    const set = await readConstantsFile(file, names);
     if (set.metadata.detectorType && set.metadata.detectorType !== plugin.id) {
       throw new DetcalError('BAD_INPUT', `${file} holds ${set.metadata.detectorType} constants, not ${plugin.id}: pass the ${plugin.id} module's constants`);
     }

@@ -17,7 +17,12 @@ export interface CorrectWorkerTask {
   detector: string;
   /** The file to correct. */
   job: SequenceJob;
+  /** Same key, same constants: the worker keeps the first record it got, so that prepared tables cached per record are reused. */
+  constantsKey?: string;
 }
+
+/** The constants record of the current run. */
+let kept: { key: string; constants: SequenceJob['constants'] } | undefined;
 
 // Boot (plugins, HDF5 runtime) starts as soon as the worker exists, while the main thread still
 // resolves the constants; the first task waits for it.
@@ -29,6 +34,10 @@ parentPort?.on('message', (task: CorrectWorkerTask) => {
     try {
       const [registry] = await boot;
       const plugin = registry.get(task.detector);
+      if (task.constantsKey !== undefined) {
+        if (kept?.key === task.constantsKey) task.job.constants = kept.constants;
+        else kept = { key: task.constantsKey, constants: task.job.constants };
+      }
       const result = await correctSequence(plugin, task.job, (frames, bytes) => parentPort?.postMessage({ type: 'block', frames, bytes }));
       parentPort?.postMessage({ type: 'done', result });
     } catch (err) {

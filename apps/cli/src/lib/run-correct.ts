@@ -1,15 +1,17 @@
 /**
  * `detcal correct`: finds the run's sequence files, resolves the constants (files and / or store),
  * checks them against the data before any file is written, then corrects every sequence file into
- * CORR-R{run}-{AGG}-S{seq}.h5: in-process, or with --threads N in N worker threads, one file each
- * (read, correct, gzip and write in parallel). When anything fails, the CORR files this call wrote
- * are removed: the output folder holds all of the run or nothing new.
+ * CORR-R{run}-{AGG}-S{seq}.h5: in-process, or with --threads N in this thread and N - 1 worker
+ * threads, one file each at a time (read, correct, gzip and write in parallel; this thread has its
+ * runtime and constants ready, so it takes files too instead of booting one more worker). When
+ * anything fails, the CORR files this call wrote are removed: the output folder holds all of the run
+ * or nothing new.
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DETCAL_VERSION, DetcalError, type Conditions, type ConstantArray, type DetectorPlugin, type NumericArray, type ParameterValue } from '@detcal/core';
-import { correctedFileName, discoverRun, openFrameSource, parseRawFileName } from '@detcal/hdf5';
+import { correctedFileName, discoverRun, openFrameSource, parseRawFileName, tmpPathFor } from '@detcal/hdf5';
 import { createCpuBackend } from '@detcal/kernels';
 import { cellsOf, resolveCorrectConstants, type ResolvedConstant } from './correct-constants.js';
 import { correctSequence, type SequenceJob, type SequenceResult } from './correct-sequence.js';
@@ -40,7 +42,7 @@ export interface CorrectJob {
   parameters: Record<string, ParameterValue>;
   /** Backend of the correction kernel. */
   backend: 'cpu' | 'gpu';
-  /** Worker threads (one sequence file each). */
+  /** Sequence files corrected at once: this thread and threads - 1 workers. */
   threads: number;
   /** Replace CORR files that exist. */
   force: boolean;
@@ -100,7 +102,7 @@ export async function runCorrect(plugin: DetectorPlugin, job: CorrectJob, progre
 
   const threads = Math.max(1, Math.min(job.threads, found.files.length));
   // Workers boot (plugins, HDF5 runtime) while the constants are resolved and checked here.
-  const workers = threads > 1 ? startWorkers(threads, job.plugins) : [];
+  const workers = threads > 1 ? startWorkers(threads - 1, job.plugins) : [];
   try {
     return await correctWithConstants(plugin, job, found, run, outDir, outputs, threads, workers, progress, t0);
   } finally {
@@ -132,7 +134,8 @@ async function correctWithConstants(
   });
   // Check the constants against the data before writing anything: frame shape (the plugin's
   // correct step checks it) and memory cells (the run's cells must exist in the constants).
-  const first = await openFrameSource({ files: found.files, layout: plugin.layout, module: job.module, blockFrames: 1 });
+  // (metadata only: no direct-read probing, each file's own source does that)
+  const first = await openFrameSource({ files: found.files, layout: plugin.layout, module: job.module, blockFrames: 1, directRead: false });
   const constants: Record<string, ConstantArray> = {};
   for (const [name, r] of Object.entries(resolved)) constants[name] = r.constant;
   for (const [name, r] of Object.entries(resolved)) {
@@ -141,8 +144,12 @@ async function correctWithConstants(
       throw new DetcalError('BAD_INPUT', `${name} (${r.source}) covers ${cells} memory cells, the run has ${first.cellsPerTrain} per train: use constants taken with at least ${first.cellsPerTrain} cells`);
     }
   }
+  // The constants record the jobs share (in shared memory for workers): the probe below prepares the
+  // plugin's per-run tables on it, and this thread's files reuse them.
+  const sharedConstants: Record<string, ConstantArray> = {};
+  for (const [name, c] of Object.entries(constants)) sharedConstants[name] = threads > 1 ? shared(c) : c;
   const probe = createCpuBackend();
-  plugin.steps.correct({ module: job.module, constants, parameters: job.parameters, rows: first.rows, cols: first.cols, backend: probe });
+  plugin.steps.correct({ module: job.module, constants: sharedConstants, parameters: job.parameters, rows: first.rows, cols: first.cols, backend: probe });
 
   const attributes: Record<string, string | number> = {
     detector: plugin.id,
@@ -152,8 +159,6 @@ async function correctWithConstants(
     constants: JSON.stringify(Object.fromEntries(Object.entries(resolved).map(([n, r]: [string, ResolvedConstant]) => [n, r.source]))),
     parameters: JSON.stringify(job.parameters),
   };
-  const sharedConstants: Record<string, ConstantArray> = {};
-  for (const [name, c] of Object.entries(constants)) sharedConstants[name] = threads > 1 ? shared(c) : c;
   const jobs: SequenceJob[] = found.files.map((input, i) => ({
     input,
     output: outputs[i],
@@ -169,7 +174,7 @@ async function correctWithConstants(
   progress.start(`correct ${plugin.id}`, first.nFrames);
   let results: SequenceResult[];
   try {
-    results = threads === 1 ? await inProcess(plugin, jobs, progress, written) : await inWorkers(plugin.id, job.plugins, jobs, workers, progress, written);
+    results = await inThreads(plugin, job.plugins, jobs, workers, progress, written);
   } catch (err) {
     for (const f of written) rmSync(f, { force: true });
     throw err;
@@ -202,66 +207,94 @@ async function correctWithConstants(
   };
 }
 
-async function inProcess(plugin: DetectorPlugin, jobs: SequenceJob[], progress: Progress, written: string[]): Promise<SequenceResult[]> {
-  const results: SequenceResult[] = [];
-  for (const j of jobs) {
-    const r = await correctSequence(plugin, j, (f, b) => progress.tick(f, b));
-    written.push(r.output);
-    results.push(r);
-  }
-  return results;
-}
-
 /** The compiled worker script next to this module (the CLI runs from dist). */
 function workerUrl(): URL {
   return new URL('./correct-worker.js', import.meta.url);
 }
 
 /** Starts worker threads; they load the plugins and the HDF5 runtime right away. */
-function startWorkers(threads: number, plugins: string[]): Worker[] {
+function startWorkers(count: number, plugins: string[]): Worker[] {
   if (!existsSync(new URL(workerUrl()))) throw new DetcalError('INTERNAL', 'correct worker script not found: build detcal (pnpm run build) or use --threads 1');
-  return Array.from({ length: threads }, () => new Worker(workerUrl(), { workerData: { plugins } }));
+  return Array.from({ length: count }, () => new Worker(workerUrl(), { workerData: { plugins } }));
 }
 
-function inWorkers(detector: string, plugins: string[], jobs: SequenceJob[], workers: Worker[], progress: Progress, written: string[]): Promise<SequenceResult[]> {
+/** Removes the .tmp file of an output, if it is a file (never fails: the first error is the one to report). */
+function removeTmp(output: string): void {
+  try {
+    rmSync(tmpPathFor(output), { force: true });
+  } catch {
+    // not a file, or not ours to remove
+  }
+}
+
+/**
+ * Corrects the files in this thread and the workers, each taking the next file when it is done.
+ * After a failure no file is started, workers are stopped (their partial .tmp files removed), this
+ * thread leaves its file at the next block, and the first error is thrown once all have stopped.
+ */
+async function inThreads(plugin: DetectorPlugin, plugins: string[], jobs: SequenceJob[], workers: Worker[], progress: Progress, written: string[]): Promise<SequenceResult[]> {
   const results: SequenceResult[] = new Array(jobs.length);
   let next = 0;
-  let failed = false;
-  return new Promise((resolvePromise, reject) => {
-    let running = 0;
-    const fail = (err: Error) => {
-      if (failed) return;
-      failed = true;
-      for (const w of workers) void w.terminate();
-      reject(err);
-    };
-    const launch = (w: Worker) => {
-      if (failed) return;
-      if (next >= jobs.length) {
+  let error: Error | undefined;
+  const take = (): number => (error || next >= jobs.length ? -1 : next++);
+  const stops: Array<() => void> = [];
+  const fail = (err: Error) => {
+    if (error) return;
+    error = err;
+    for (const stop of stops) stop();
+  };
+  // Workers get the constants record once per run (by key): the plugin's prepared tables, cached
+  // per record, are then built once per worker instead of once per file.
+  const constantsKey = `${process.pid}-${performance.now()}`;
+  const inWorker = (w: Worker) =>
+    new Promise<void>((resolveWorker) => {
+      let index = -1;
+      const finish = () => {
+        w.removeAllListeners('message');
+        w.removeAllListeners('error');
+        w.removeAllListeners('exit');
         void w.terminate();
-        if (--running === 0) resolvePromise(results);
-        return;
-      }
-      const index = next++;
-      const task: CorrectWorkerTask = { plugins, detector, job: jobs[index] };
-      const onMessage = (m: { type: string; frames?: number; bytes?: number; result?: SequenceResult; code?: string; message?: string }) => {
+        resolveWorker();
+      };
+      stops.push(() => {
+        // a worker stopped in the middle of a file leaves its .tmp behind
+        if (index >= 0) removeTmp(jobs[index].output);
+        index = -1;
+        finish();
+      });
+      const launch = () => {
+        index = take();
+        if (index < 0) return finish();
+        const task: CorrectWorkerTask = { plugins, detector: plugin.id, job: jobs[index], constantsKey };
+        w.postMessage(task);
+      };
+      w.on('message', (m: { type: string; frames?: number; bytes?: number; result?: SequenceResult; code?: string; message?: string }) => {
         if (m.type === 'block') progress.tick(m.frames ?? 0, m.bytes ?? 0);
         else if (m.type === 'done' && m.result) {
-          w.off('message', onMessage);
           written.push(m.result.output);
           results[index] = m.result;
-          launch(w);
+          launch();
         } else if (m.type === 'error') {
+          index = -1; // the worker cleaned up after its own file
           fail(new DetcalError((m.code ?? 'INTERNAL') as never, m.message ?? 'worker failed'));
         }
-      };
-      w.on('message', onMessage);
-      w.postMessage(task);
-    };
-    for (const w of workers) {
+      });
       w.on('error', (err) => fail(err));
-      running++;
-      launch(w);
+      w.on('exit', (code) => fail(new DetcalError('INTERNAL', `correct worker stopped (exit code ${code})`)));
+      launch();
+    });
+  const here = async () => {
+    for (let index = take(); index >= 0; index = take()) {
+      try {
+        const r = await correctSequence(plugin, jobs[index], (f, b) => progress.tick(f, b), () => error !== undefined);
+        written.push(r.output);
+        results[index] = r;
+      } catch (err) {
+        fail(err as Error);
+      }
     }
-  });
+  };
+  await Promise.all([here(), ...workers.map(inWorker)]);
+  if (error) throw error;
+  return results;
 }
