@@ -218,31 +218,36 @@ export class CommonModeNoiseContext {
   }
 
   /**
-   * Corrects a block and accumulates the corrected (and raw) values into this context's own
-   * accumulators, a few frames at a time (needs ownCorrected).
+   * Corrects frames [f0, f1) of a block and accumulates the corrected (and raw) values into this
+   * context's own accumulators, a few frames at a time (needs ownCorrected).
    * @param data - raw values of the block, frame-major (non-empty frames only)
    * @param cellIds - cell id per frame
    * @param nFrames - frames in the block
+   * @param f0 - first frame to take (default 0)
+   * @param f1 - end of the frames to take (exclusive, default nFrames)
    */
-  addBlock(data: BlockData, cellIds: Uint16Array, nFrames: number): void {
+  addBlock(data: BlockData, cellIds: Uint16Array, nFrames: number, f0 = 0, f1 = nFrames): void {
     const corrected = this.partial.corrected;
     if (!corrected) throw new DetcalError('INTERNAL', 'CommonModeNoiseContext.addBlock: context built without its own corrected accumulator');
     const n = this.nPixels;
     if (data.length !== nFrames * n) {
       throw new DetcalError('SHAPE_MISMATCH', `commonModeNoisePass: a block has ${data.length} values, expected ${nFrames} frames of ${this.init.rows} x ${this.init.cols}`);
     }
-    const chunk = Math.min(CHUNK_FRAMES, nFrames);
+    if (!(Number.isInteger(f0) && Number.isInteger(f1) && 0 <= f0 && f0 <= f1 && f1 <= nFrames)) {
+      throw new DetcalError('INTERNAL', `CommonModeNoiseContext.addBlock: frames [${f0}, ${f1}) are not inside a block of ${nFrames}`);
+    }
+    const chunk = Math.max(1, Math.min(CHUNK_FRAMES, f1 - f0));
     if (this.values.length < chunk * n) this.values = new Float32Array(chunk * n);
     const withExclude = this.excludeValues;
     if (withExclude && this.exclude.length < chunk * n) this.exclude = new Uint8Array(chunk * n);
-    for (let f0 = 0; f0 < nFrames; f0 += chunk) {
-      const m = Math.min(chunk, nFrames - f0);
+    for (let s = f0; s < f1; s += chunk) {
+      const m = Math.min(chunk, f1 - s);
       const values = this.values.subarray(0, m * n);
       const exclude = withExclude ? this.exclude.subarray(0, m * n).fill(0) : undefined;
-      this.correctFrames(data, f0, m, values, exclude);
-      const ids = cellIds.subarray(f0, f0 + m);
+      this.correctFrames(data, s, m, values, exclude);
+      const ids = cellIds.subarray(s, s + m);
       this.accumulate(corrected, values, ids, m, n, { mask: exclude });
-      if (this.partial.raw) this.accumulate(this.partial.raw, data.subarray(f0 * n, (f0 + m) * n), ids, m, n, { mask: exclude });
+      if (this.partial.raw) this.accumulate(this.partial.raw, data.subarray(s * n, (s + m) * n), ids, m, n, { mask: exclude });
     }
   }
 

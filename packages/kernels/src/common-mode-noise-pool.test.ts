@@ -96,12 +96,14 @@ describe('commonModeNoisePass on worker threads', () => {
     });
   }
 
-  it('works with fewer blocks than workers and with row passes only', async () => {
-    const short = frameStreamFromFrames({ data: sim.data.subarray(0, 20 * P), nFrames: 20, rows: ROWS, cols: COLS }, { blockFrames: 16 });
+  it('works with blocks of fewer frames than workers (some get none of a block) and with row passes only', async () => {
+    // Blocks of 3 frames (the last of 2; frame 11 is empty) for 4 workers.
+    const short = frameStreamFromFrames({ data: sim.data.subarray(0, 20 * P), nFrames: 20, rows: ROWS, cols: COLS }, { blockFrames: 3 });
     const opts = { ...base(), commonMode: { bank: BANK, passes: ['row'] as const }, cosmic: undefined, rawStatistics: false, trackMax: false };
     const one = await commonModeNoisePass(short, { ...opts, threads: 1 });
     const par = await commonModeNoisePass(short, { ...opts, threads: 4 });
     expect(par.corrected.count).toEqual(one.corrected.count);
+    expect([par.corrected.frames, par.corrected.emptyFrames]).toEqual([19, 1]);
     expect(maxRelDiff(par.corrected.stdAdu, one.corrected.stdAdu)).toBeLessThan(1e-6);
     expect([par.raw, par.maxAdu, par.groupsCorrected]).toEqual([undefined, undefined, one.groupsCorrected]);
   });

@@ -1,12 +1,12 @@
 /**
  * The common-mode noise pass over worker threads, frame-parallel: the main thread reads blocks
- * (h5wasm is single threaded), drops empty frames, and hands whole blocks round-robin to N workers
- * (block i to worker i mod N, so the result does not depend on timing); each worker corrects its
- * blocks with its own CommonModeNoiseContext and accumulators, and at the end the partial results
- * are merged. Up to QUEUE_PER_WORKER blocks wait at each worker, so the reader keeps
- * N * QUEUE_PER_WORKER + 1 blocks alive. Blocks on SharedArrayBuffers (@detcal/hdf5) are posted
- * without a copy; others are copied into per-worker shared slots. The workers run the built
- * dist/common-mode-noise-worker.js.
+ * (h5wasm is single threaded), drops empty frames, and hands every block to all N workers, worker t
+ * taking frames [t n / N, (t + 1) n / N) of it (a fixed split, so the result does not depend on
+ * timing); each worker corrects its frames with its own CommonModeNoiseContext and accumulators, and
+ * at the end the partial results are merged. Up to COMMON_MODE_BLOCKS_QUEUED blocks are at the workers while the
+ * next is read, so memory is COMMON_MODE_BLOCKS_QUEUED + 1 blocks whatever N (handing whole blocks to workers
+ * round-robin would keep 2 N + 1). Blocks on SharedArrayBuffers (@detcal/hdf5) are posted without a
+ * copy; others are copied into shared slots. The workers run the built dist/common-mode-noise-worker.js.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,8 +17,8 @@ import type { CommonModeNoiseWorkerReply, CommonModeNoiseWorkerRequest } from '.
 import type { BlockData } from './compute-backend.js';
 import { builtExecArgv } from './worker-exec-argv.js';
 
-/** Blocks queued at one worker at most (one being corrected, one waiting). */
-export const QUEUE_PER_WORKER = 2;
+/** Blocks handed to the workers and not yet done, at most: a reader reusing block arrays must keep this + 1. */
+export const COMMON_MODE_BLOCKS_QUEUED = 2;
 
 /** The compiled worker script (dist/common-mode-noise-worker.js, also when this module runs from src under a test runner). */
 export function commonModeNoiseWorkerUrl(): URL {
@@ -91,10 +91,10 @@ export async function commonModeNoiseOnWorkers(stream: FrameStream, init: Common
   const threads = Math.max(2, Math.floor(opts.threads));
   const url = commonModeNoiseWorkerUrl();
   const workers: Worker[] = [];
-  const queued = new Array<number>(threads).fill(0);
+  /** Blocks posted and not yet done: id -> workers still at it. */
+  const inFlight = new Map<number, number>();
   const results = new Array<CommonModeNoisePartial | undefined>(threads).fill(undefined);
-  const slots = Array.from({ length: threads }, () => Array.from({ length: QUEUE_PER_WORKER }, () => ({}) as { buf?: SharedArrayBuffer }));
-  const submitted = new Array<number>(threads).fill(0);
+  const slots = Array.from({ length: COMMON_MODE_BLOCKS_QUEUED }, () => ({}) as { buf?: SharedArrayBuffer });
   let failure: DetcalError | undefined;
   let closing = false;
   // Every worker event resolves `changed` and arms a new one: waits are loops over a condition.
@@ -109,6 +109,11 @@ export async function commonModeNoiseOnWorkers(stream: FrameStream, init: Common
     failure ??= err;
     signal();
   };
+  const oldestInFlight = (): number => {
+    let oldest = Infinity;
+    for (const id of inFlight.keys()) oldest = Math.min(oldest, id);
+    return oldest;
+  };
   const check = (): void => {
     if (failure) throw failure;
   };
@@ -117,7 +122,11 @@ export async function commonModeNoiseOnWorkers(stream: FrameStream, init: Common
     for (let t = 0; t < threads; t++) {
       const w = new Worker(url, { execArgv: builtExecArgv() });
       w.on('message', (msg: CommonModeNoiseWorkerReply) => {
-        if (msg.type === 'done') queued[t]--;
+        if (msg.type === 'done') {
+          const left = (inFlight.get(msg.id) ?? 1) - 1;
+          if (left > 0) inFlight.set(msg.id, left);
+          else inFlight.delete(msg.id);
+        }
         else if (msg.type === 'result') results[t] = msg.partial;
         else fail(new DetcalError(msg.code, msg.message));
         signal();
@@ -131,7 +140,7 @@ export async function commonModeNoiseOnWorkers(stream: FrameStream, init: Common
     }
 
     let emptyFrames = 0, frames = 0, next = 0;
-    for await (const raw of stream.blocks({ keep: threads * QUEUE_PER_WORKER + 1 })) {
+    for await (const raw of stream.blocks({ keep: COMMON_MODE_BLOCKS_QUEUED + 1 })) {
       check();
       const bytes = raw.data.byteLength + (raw.gain?.byteLength ?? 0);
       const block = nonEmptyFrames(raw, nPixels);
@@ -143,15 +152,24 @@ export async function commonModeNoiseOnWorkers(stream: FrameStream, init: Common
         }
       }
       if (block.nFrames > 0) {
-        const t = next++ % threads;
-        while (queued[t] >= QUEUE_PER_WORKER && !failure) await changed;
+        // Blocks are numbered in read order (empty ones included): before block `id` goes out, block
+        // id - COMMON_MODE_BLOCKS_QUEUED and older must be done, so its slot is free and the reader may
+        // reuse its arrays for the next block (keep = COMMON_MODE_BLOCKS_QUEUED + 1).
+        const id = next;
+        while (oldestInFlight() <= id - COMMON_MODE_BLOCKS_QUEUED && !failure) await changed;
         check();
-        // The slot of the block QUEUE_PER_WORKER submits ago at this worker is free again (awaited above).
-        const data = sharedView(block.data, slots[t][submitted[t]++ % QUEUE_PER_WORKER]);
-        queued[t]++;
-        workers[t].postMessage({ type: 'block', id: next, data, cellIds: block.cellIds.slice(), nFrames: block.nFrames } satisfies CommonModeNoiseWorkerRequest);
+        const data = sharedView(block.data, slots[id % COMMON_MODE_BLOCKS_QUEUED]);
+        let posted = 0;
+        for (let t = 0; t < threads; t++) {
+          const f0 = Math.floor((t * block.nFrames) / threads), f1 = Math.floor(((t + 1) * block.nFrames) / threads);
+          if (f1 === f0) continue;
+          workers[t].postMessage({ type: 'block', id, data, cellIds: block.cellIds.slice(), nFrames: block.nFrames, f0, f1 } satisfies CommonModeNoiseWorkerRequest);
+          posted++;
+        }
+        inFlight.set(id, posted);
         frames += block.nFrames;
       }
+      next++;
       opts.progress?.(raw.nFrames, bytes, opts.phase);
     }
     for (const w of workers) w.postMessage({ type: 'finish' } satisfies CommonModeNoiseWorkerRequest);

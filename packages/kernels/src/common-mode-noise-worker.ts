@@ -1,7 +1,7 @@
 /**
  * Worker thread of the frame-parallel common-mode noise pass: builds its own
- * CommonModeNoiseContext, corrects and accumulates every block the main thread posts (whole
- * blocks, arrays on shared memory), and on 'finish' posts its accumulators, max, hit pixels and
+ * CommonModeNoiseContext, corrects and accumulates its frames [f0, f1) of every block the main
+ * thread posts (arrays on shared memory), and on 'finish' posts its accumulators, max, hit pixels and
  * counters back. Failures are posted as { type: 'error', code, message } so the main thread can
  * throw the same one-line DetcalError.
  */
@@ -13,7 +13,7 @@ import type { BlockData } from './compute-backend.js';
 /** Messages from the main thread. */
 export type CommonModeNoiseWorkerRequest =
   | { type: 'init'; init: CommonModeNoiseInit }
-  | { type: 'block'; id: number; data: BlockData; cellIds: Uint16Array; nFrames: number }
+  | { type: 'block'; id: number; data: BlockData; cellIds: Uint16Array; nFrames: number; f0: number; f1: number }
   | { type: 'finish' };
 
 /** Messages to the main thread. */
@@ -45,7 +45,7 @@ parentPort?.on('message', (msg: CommonModeNoiseWorkerRequest) => {
     }
     if (!context) throw new DetcalError('INTERNAL', `common-mode worker: ${msg.type} before init`);
     if (msg.type === 'block') {
-      context.addBlock(msg.data, msg.cellIds, msg.nFrames);
+      context.addBlock(msg.data, msg.cellIds, msg.nFrames, msg.f0, msg.f1);
       reply({ type: 'done', id: msg.id });
       return;
     }
