@@ -15,13 +15,14 @@
  * NoiseCM too (a hot pixel's NoiseCM is its own noise, not noise plus common mode), while pixels
  * with a constant value (dead, std 0) are left alone and keep NoiseCM 0.
  */
-import { BadPixel, DetcalError, type DarkRequest, type FrameBlock, type FrameStream } from '@detcal/core';
-import { commonModeBanked, commonModeGroupCount, type BankShape, type CommonModeGroups, type CommonModePass } from './common-mode.js';
+import { BadPixel, DetcalError, type DarkRequest, type FrameStream } from '@detcal/core';
+import type { BankShape, CommonModePass } from './common-mode.js';
+import { CommonModeNoiseContext, createCommonModeNoiseInit, type CommonModeNoisePartial } from './common-mode-noise-context.js';
+import { commonModeNoiseOnWorkers } from './common-mode-noise-pool.js';
 import type { ComputeBackend, FloatArray } from './compute-backend.js';
 import { darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
-import { createDarkAccumulator } from './dark-accumulator.js';
+import type { DarkAccumulator } from './dark-accumulator.js';
 import { darkPass, type DarkPassResult } from './dark-run.js';
-import { rowSegmentCommonMode } from './fast-median.js';
 import type { SigmaRuleOptions } from './sigma-rule.js';
 
 /**
@@ -117,7 +118,7 @@ export interface CommonModeNoiseOptions {
   rawStatistics?: boolean;
   /** Track the largest corrected value of each pixel (for {@link stdWithoutMax}). */
   trackMax?: boolean;
-  /** Worker threads accumulating the corrected values (darkPass threads; the correction itself runs on the calling thread). */
+  /** Worker threads (CPU backend): more than 1 corrects and accumulates whole blocks on that many workers (frame-parallel); 1 = in-process. */
   threads?: number;
   /** Progress callback: frames and raw bytes of each block. */
   progress?(frames: number, bytes: number, phase: string): void;
@@ -145,38 +146,12 @@ export interface CommonModeNoiseResult {
   groupsSkipped: number;
 }
 
-/** Group layout of one pass, to find the correction a masked pixel gets. */
-interface PassLayout {
-  /** The pass. */
-  pass: CommonModePass;
-  /** Segment length of a row pass (run by the branch-free median), undefined for column and bank passes. */
-  rowLength?: number;
-  /** Common mode per group of the current frame. */
-  out: Float32Array;
-  /** Group index of pixel (r, c). */
-  group(r: number, c: number): number;
-}
-
-function passLayout(pass: CommonModePass, rows: number, cols: number, bank: BankShape): PassLayout {
-  if (pass === 'bank') {
-    const nbc = cols / bank.bankCols;
-    return { pass, out: new Float32Array((rows / bank.bankRows) * nbc), group: (r, c) => Math.floor(r / bank.bankRows) * nbc + Math.floor(c / bank.bankCols) };
-  }
-  const g: CommonModeGroups = pass === 'row' ? { axis: 'row', length: bank.bankCols } : pass === 'col' ? { axis: 'col', length: bank.bankRows } : pass;
-  const out = new Float32Array(commonModeGroupCount(rows, cols, g));
-  if (g.axis === 'row') {
-    const length = g.length ?? cols;
-    const nSeg = Math.ceil(cols / length);
-    return { pass, rowLength: length, out, group: (r, c) => r * nSeg + Math.floor(c / length) };
-  }
-  const length = g.length ?? rows;
-  return { pass, out, group: (r, c) => Math.floor(r / length) * cols + c };
-}
-
 /**
  * Streams the run once: value - offset, common mode per readout group (median of good pixels)
  * subtracted from every responding pixel, optional cosmic exclusion; accumulates the corrected
- * (and optionally the raw) values.
+ * (and optionally the raw) values. With threads > 1 on the CPU backend, whole blocks go to worker
+ * threads that each correct and accumulate their frames; the merged sums equal the in-process
+ * ones up to float64 summation order.
  * @param stream - the dark run (single gain, no memory cells)
  * @param opts - offset, masks, readout groups, exclusions
  * @returns statistics of the corrected values (NoiseCM) and what was excluded
@@ -184,116 +159,61 @@ function passLayout(pass: CommonModePass, rows: number, cols: number, bank: Bank
 export async function commonModeNoisePass(stream: FrameStream, opts: CommonModeNoiseOptions): Promise<CommonModeNoiseResult> {
   const { rows, cols } = stream;
   const nPixels = rows * cols;
-  const { offsetAdu, frozen, commonMode, cosmic } = opts;
-  for (const [name, a] of [['offsetAdu', offsetAdu], ['medianMask', opts.medianMask], ['frozen', frozen], ['cosmic.noiseAdu', cosmic?.noiseAdu]] as const) {
-    if (a && a.length !== nPixels) throw new DetcalError('SHAPE_MISMATCH', `commonModeNoisePass: ${name} has ${a.length} values, the frames ${rows} x ${cols}`);
-  }
-  const mask = new Uint8Array(nPixels);
-  const fix: number[] = [];
-  for (let p = 0; p < nPixels; p++) {
-    mask[p] = opts.medianMask[p] !== 0 || frozen[p] !== 0 ? 1 : 0;
-    if (opts.medianMask[p] !== 0 && frozen[p] === 0) fix.push(p);
-  }
-  const layouts = commonMode.passes.map((p) => passLayout(p, rows, cols, commonMode.bank));
-  // Group index of each masked-but-responding pixel, per pass.
-  const fixIdx = Int32Array.from(fix);
-  const fixGroups = layouts.map((l) => Int32Array.from(fix, (p) => l.group(Math.floor(p / cols), p % cols)));
-  const { bankRows, bankCols } = commonMode.bank;
-  // commonModeBanked wants a bank, a row and a column; column passes gather up to 64 columns at once.
-  const scratch = new Float64Array(Math.max(bankRows * bankCols, rows, cols, 64 * bankRows));
-  const minPixels = commonMode.minPixels ?? 10;
-  const threshold = cosmic ? Float32Array.from(cosmic.noiseAdu, (n) => cosmic.sigma * n) : undefined;
-  const maxAdu = opts.trackMax ? new Float32Array(nPixels).fill(-Infinity) : undefined;
-  const rawAcc = opts.rawStatistics ? createDarkAccumulator(1, nPixels) : undefined;
-  const hitPixel = threshold ? new Uint8Array(nPixels) : undefined;
-  let excludedValues = 0, framesWithExclusions = 0, groupsCorrected = 0, groupsTotal = 0;
-
-  const transform = (block: FrameBlock, values: Float32Array, exclude?: Uint8Array): Float32Array => {
-    const data = block.data;
-    for (let f = 0; f < block.nFrames; f++) {
-      const o = f * nPixels;
-      const frame = values.subarray(o, o + nPixels);
-      subtractOffset(data, o, offsetAdu, frame);
-      for (const l of layouts) {
-        const corrected = l.rowLength !== undefined
-          ? rowSegmentCommonMode(frame, rows, cols, l.rowLength, mask, minPixels, scratch, l.out)
-          : commonModeBanked(frame, rows, cols, commonMode.bank, [l.pass], mask, { minPixels, scratch }, [l.out])[0].corrected;
-        groupsCorrected += corrected;
-        groupsTotal += l.out.length;
-      }
-      for (let k = 0; k < layouts.length; k++) subtractGroups(frame, fixIdx, fixGroups[k], layouts[k].out);
-      if (maxAdu) trackMax(frame, maxAdu);
-      if (threshold && exclude && hitPixel) {
-        const n = markAbove(frame, threshold, exclude, o, hitPixel);
-        excludedValues += n;
-        if (n > 0) framesWithExclusions++;
-      }
-    }
-    if (rawAcc) opts.backend.accumulateDark(rawAcc, data, block.cellIds, block.nFrames, nPixels, { mask: exclude });
-    return values;
-  };
-
-  const corrected = await darkPass(stream, {
-    backend: opts.backend,
-    nCells: 1,
-    transform,
-    excludeValues: threshold !== undefined || rawAcc !== undefined,
-    threads: opts.threads,
-    progress: opts.progress,
-    phase: opts.phase ?? 'noise-cm',
+  const { commonMode } = opts;
+  const init = createCommonModeNoiseInit(rows, cols, {
+    offsetAdu: opts.offsetAdu,
+    medianMask: opts.medianMask,
+    frozen: opts.frozen,
+    bank: commonMode.bank,
+    passes: commonMode.passes,
+    minPixels: commonMode.minPixels,
+    cosmic: opts.cosmic,
+    trackMax: opts.trackMax,
+    rawStatistics: opts.rawStatistics,
   });
-  let raw: DarkPassResult | undefined;
-  if (rawAcc) {
-    const meanAdu = new Float32Array(nPixels), stdAdu = new Float32Array(nPixels);
-    opts.backend.finalizeDark(rawAcc, { meanAdu, stdAdu });
-    raw = { ...corrected, meanAdu, stdAdu, count: rawAcc.count, rejected: rawAcc.rejected };
+  const phase = opts.phase ?? 'noise-cm';
+  const threads = opts.backend.name === 'cpu' ? Math.max(1, Math.floor(opts.threads ?? 1)) : 1;
+  let corrected: DarkPassResult;
+  let partial: CommonModeNoisePartial;
+  if (threads > 1) {
+    const r = await commonModeNoiseOnWorkers(stream, init, { threads, progress: opts.progress, phase });
+    partial = r.partial;
+    const frames = partial.frames;
+    corrected = { ...finalizeStatistics(opts.backend, r.partial.corrected), nCells: 1, nPixels, frames, emptyFrames: r.emptyFrames, framesPerCell: Uint32Array.of(frames) };
+  } else {
+    const accumulate = opts.backend.accumulateDark.bind(opts.backend);
+    const context = new CommonModeNoiseContext(init, accumulate);
+    partial = context.partial;
+    corrected = await darkPass(stream, {
+      backend: opts.backend,
+      nCells: 1,
+      transform: (block, values, exclude) => context.transform(block.data, block.cellIds, block.nFrames, values, exclude),
+      excludeValues: context.excludeValues,
+      threads: opts.threads,
+      progress: opts.progress,
+      phase,
+    });
   }
+  const raw: DarkPassResult | undefined = partial.raw ? { ...corrected, ...finalizeStatistics(opts.backend, partial.raw) } : undefined;
   let pixelsWithExclusions = 0;
-  if (hitPixel) for (let p = 0; p < nPixels; p++) pixelsWithExclusions += hitPixel[p];
+  if (partial.hitPixel) for (let p = 0; p < nPixels; p++) pixelsWithExclusions += partial.hitPixel[p];
   return {
     corrected,
     raw,
-    maxAdu,
-    excludedValues,
-    framesWithExclusions,
+    maxAdu: partial.maxAdu,
+    excludedValues: partial.excludedValues,
+    framesWithExclusions: partial.framesWithExclusions,
     pixelsWithExclusions,
-    groupsCorrected,
-    groupsSkipped: groupsTotal - groupsCorrected,
+    groupsCorrected: partial.groupsCorrected,
+    groupsSkipped: partial.groupsTotal - partial.groupsCorrected,
   };
 }
 
-function subtractOffset(data: FrameBlock['data'], o: number, offset: Float32Array, frame: Float32Array): void {
-  if (data instanceof Uint16Array) subtractOffsetU16(data, o, offset, frame);
-  else subtractOffsetF32(data, o, offset, frame);
-}
-
-// Separate loops per element type keep each one monomorphic (raw u2 is the hot path).
-function subtractOffsetU16(data: Uint16Array, o: number, offset: Float32Array, frame: Float32Array): void {
-  for (let p = 0; p < frame.length; p++) frame[p] = data[o + p] - offset[p];
-}
-
-function subtractOffsetF32(data: Float32Array, o: number, offset: Float32Array, frame: Float32Array): void {
-  for (let p = 0; p < frame.length; p++) frame[p] = data[o + p] - offset[p];
-}
-
-function subtractGroups(frame: Float32Array, pixels: Int32Array, groups: Int32Array, cm: Float32Array): void {
-  for (let i = 0; i < pixels.length; i++) frame[pixels[i]] -= cm[groups[i]];
-}
-
-function trackMax(frame: Float32Array, max: Float32Array): void {
-  for (let p = 0; p < frame.length; p++) if (frame[p] > max[p]) max[p] = frame[p];
-}
-
-function markAbove(frame: Float32Array, threshold: Float32Array, exclude: Uint8Array, o: number, hit: Uint8Array): number {
-  let n = 0;
-  for (let p = 0; p < frame.length; p++) {
-    if (frame[p] > threshold[p]) {
-      exclude[o + p] = 1;
-      hit[p] = 1;
-      n++;
-    }
-  }
-  return n;
+/** Mean, std, count and rejected of an accumulator (one cell). */
+function finalizeStatistics(backend: ComputeBackend, acc: DarkAccumulator): Pick<DarkPassResult, 'meanAdu' | 'stdAdu' | 'count' | 'rejected'> {
+  const meanAdu = new Float32Array(acc.nPixels), stdAdu = new Float32Array(acc.nPixels);
+  backend.finalizeDark(acc, { meanAdu, stdAdu });
+  return { meanAdu, stdAdu, count: acc.count, rejected: acc.rejected };
 }
 
 /**

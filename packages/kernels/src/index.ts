@@ -25,6 +25,8 @@ export * from './frame-stream-from-run.js';
 export * from './dark-single-gain.js';
 export * from './dark-psana.js';
 export * from './dark-worker-pool.js';
+export * from './common-mode-noise-context.js';
+export * from './common-mode-noise-pool.js';
 export * from './fast-median.js';
 export * from './dark-truth-metrics.js';
 export * from './correct-gain-stages.js';

@@ -1,0 +1,189 @@
+/**
+ * The common-mode noise pass over worker threads, frame-parallel: the main thread reads blocks
+ * (h5wasm is single threaded), drops empty frames, and hands every block to all N workers, worker t
+ * taking frames [t n / N, (t + 1) n / N) of it (a fixed split, so the result does not depend on
+ * timing); each worker corrects its frames with its own CommonModeNoiseContext and accumulators, and
+ * at the end the partial results are merged. Up to COMMON_MODE_BLOCKS_QUEUED blocks are at the workers while the
+ * next is read, so memory is COMMON_MODE_BLOCKS_QUEUED + 1 blocks whatever N (handing whole blocks to workers
+ * round-robin would keep 2 N + 1). Blocks on SharedArrayBuffers (@detcal/hdf5) are posted without a
+ * copy; others are copied into shared slots. The workers run the built dist/common-mode-noise-worker.js.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { DetcalError, type FrameBlock, type FrameStream } from '@detcal/core';
+import { mergeCommonModeNoisePartial, type CommonModeNoiseInit, type CommonModeNoisePartial } from './common-mode-noise-context.js';
+import type { CommonModeNoiseWorkerReply, CommonModeNoiseWorkerRequest } from './common-mode-noise-worker.js';
+import type { BlockData } from './compute-backend.js';
+import { builtExecArgv } from './worker-exec-argv.js';
+
+/** Blocks handed to the workers and not yet done, at most: a reader reusing block arrays must keep this + 1. */
+export const COMMON_MODE_BLOCKS_QUEUED = 2;
+
+/** The compiled worker script (dist/common-mode-noise-worker.js, also when this module runs from src under a test runner). */
+export function commonModeNoiseWorkerUrl(): URL {
+  const here = new URL('./common-mode-noise-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  const built = new URL('../dist/common-mode-noise-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(built))) return built;
+  throw new DetcalError('INTERNAL', 'common-mode worker script not found: build @detcal/kernels (pnpm run build) or use --threads 1');
+}
+
+/** Settings of {@link commonModeNoiseOnWorkers}. */
+export interface CommonModeNoiseWorkersOptions {
+  /** Worker threads (2 or more). */
+  threads: number;
+  /** Progress callback: frames and raw bytes of each block. */
+  progress?(frames: number, bytes: number, phase: string): void;
+  /** Label of the pass for progress. */
+  phase: string;
+}
+
+/** The merged result of the workers and the frame counts of the stream. */
+export interface CommonModeNoiseWorkersResult {
+  /** Merged accumulators (corrected always), max, hit pixels and counters. */
+  partial: CommonModeNoisePartial & { corrected: NonNullable<CommonModeNoisePartial['corrected']> };
+  /** Frames skipped because every value was zero. */
+  emptyFrames: number;
+}
+
+/** True when every value of frame f of the block is zero. */
+function isEmptyFrame(data: BlockData, f: number, nPixels: number): boolean {
+  const end = (f + 1) * nPixels;
+  for (let i = f * nPixels; i < end; i++) if (data[i] !== 0) return false;
+  return true;
+}
+
+/** The non-empty frames of a block: the block itself when none is empty, else a copy of the others (as darkPass). */
+function nonEmptyFrames(block: FrameBlock, nPixels: number): { data: BlockData; cellIds: Uint16Array; nFrames: number; firstFrames: number[] } {
+  const keep: number[] = [];
+  for (let f = 0; f < block.nFrames; f++) if (!isEmptyFrame(block.data, f, nPixels)) keep.push(f);
+  if (keep.length === block.nFrames) return { data: block.data, cellIds: block.cellIds, nFrames: block.nFrames, firstFrames: keep };
+  const data = new (block.data.constructor as new (n: number) => BlockData)(keep.length * nPixels);
+  keep.forEach((f, k) => data.set(block.data.subarray(f * nPixels, (f + 1) * nPixels), k * nPixels));
+  return { data, cellIds: Uint16Array.from(keep, (f) => block.cellIds[f]), nFrames: keep.length, firstFrames: keep };
+}
+
+/** `src` when it lives on shared memory, else a copy in `slot` (grown when too small). */
+function sharedView(src: BlockData, slot: { buf?: SharedArrayBuffer }): BlockData {
+  if (src.buffer instanceof SharedArrayBuffer) return src;
+  if (!slot.buf || slot.buf.byteLength < src.byteLength) slot.buf = new SharedArrayBuffer(src.byteLength);
+  const Ctor = src.constructor as new (buf: SharedArrayBuffer, off: number, len: number) => BlockData;
+  const view = new Ctor(slot.buf, 0, src.length);
+  view.set(src);
+  return view;
+}
+
+/** First line of a message (worker errors carry stacks). */
+function firstLine(s: string): string {
+  return s.split('\n', 1)[0];
+}
+
+/**
+ * Streams the run once through N workers that each correct and accumulate whole blocks.
+ * @param stream - the dark run (single gain, one memory cell)
+ * @param init - the context's init data (createCommonModeNoiseInit)
+ * @param opts - threads, progress
+ * @returns merged accumulators and counters, and the empty frames skipped
+ */
+export async function commonModeNoiseOnWorkers(stream: FrameStream, init: CommonModeNoiseInit, opts: CommonModeNoiseWorkersOptions): Promise<CommonModeNoiseWorkersResult> {
+  const nPixels = stream.rows * stream.cols;
+  const threads = Math.max(2, Math.floor(opts.threads));
+  const url = commonModeNoiseWorkerUrl();
+  const workers: Worker[] = [];
+  /** Blocks posted and not yet done: id -> workers still at it. */
+  const inFlight = new Map<number, number>();
+  const results = new Array<CommonModeNoisePartial | undefined>(threads).fill(undefined);
+  const slots = Array.from({ length: COMMON_MODE_BLOCKS_QUEUED }, () => ({}) as { buf?: SharedArrayBuffer });
+  let failure: DetcalError | undefined;
+  let closing = false;
+  // Every worker event resolves `changed` and arms a new one: waits are loops over a condition.
+  let notify!: () => void;
+  let changed = new Promise<void>((r) => (notify = r));
+  const signal = (): void => {
+    const n = notify;
+    changed = new Promise<void>((r) => (notify = r));
+    n();
+  };
+  const fail = (err: DetcalError): void => {
+    failure ??= err;
+    signal();
+  };
+  const oldestInFlight = (): number => {
+    let oldest = Infinity;
+    for (const id of inFlight.keys()) oldest = Math.min(oldest, id);
+    return oldest;
+  };
+  const check = (): void => {
+    if (failure) throw failure;
+  };
+
+  try {
+    for (let t = 0; t < threads; t++) {
+      const w = new Worker(url, { execArgv: builtExecArgv() });
+      w.on('message', (msg: CommonModeNoiseWorkerReply) => {
+        if (msg.type === 'done') {
+          const left = (inFlight.get(msg.id) ?? 1) - 1;
+          if (left > 0) inFlight.set(msg.id, left);
+          else inFlight.delete(msg.id);
+        }
+        else if (msg.type === 'result') results[t] = msg.partial;
+        else fail(new DetcalError(msg.code, msg.message));
+        signal();
+      });
+      w.on('error', (err) => fail(new DetcalError('INTERNAL', `common-mode worker ${t}: ${firstLine(err.message)}`)));
+      w.on('exit', (code) => {
+        if (!closing && results[t] === undefined) fail(new DetcalError('INTERNAL', `common-mode worker ${t} stopped (exit code ${code}) before the end of ${stream.label}; try --threads 1`));
+      });
+      w.postMessage({ type: 'init', init } satisfies CommonModeNoiseWorkerRequest);
+      workers.push(w);
+    }
+
+    let emptyFrames = 0, frames = 0, next = 0;
+    for await (const raw of stream.blocks({ keep: COMMON_MODE_BLOCKS_QUEUED + 1 })) {
+      check();
+      const bytes = raw.data.byteLength + (raw.gain?.byteLength ?? 0);
+      const block = nonEmptyFrames(raw, nPixels);
+      emptyFrames += raw.nFrames - block.nFrames;
+      for (let k = 0; k < block.nFrames; k++) {
+        const c = block.cellIds[k];
+        if (c >= 1) {
+          throw new DetcalError('SHAPE_MISMATCH', `${stream.label}: frame ${raw.firstFrame + block.firstFrames[k]} has memory cell ${c} but the run was opened with 1 cells; pass --cells ${c + 1} or check the cell ids`);
+        }
+      }
+      if (block.nFrames > 0) {
+        // Blocks are numbered in read order (empty ones included): before block `id` goes out, block
+        // id - COMMON_MODE_BLOCKS_QUEUED and older must be done, so its slot is free and the reader may
+        // reuse its arrays for the next block (keep = COMMON_MODE_BLOCKS_QUEUED + 1).
+        const id = next;
+        while (oldestInFlight() <= id - COMMON_MODE_BLOCKS_QUEUED && !failure) await changed;
+        check();
+        const data = sharedView(block.data, slots[id % COMMON_MODE_BLOCKS_QUEUED]);
+        let posted = 0;
+        for (let t = 0; t < threads; t++) {
+          const f0 = Math.floor((t * block.nFrames) / threads), f1 = Math.floor(((t + 1) * block.nFrames) / threads);
+          if (f1 === f0) continue;
+          workers[t].postMessage({ type: 'block', id, data, cellIds: block.cellIds.slice(), nFrames: block.nFrames, f0, f1 } satisfies CommonModeNoiseWorkerRequest);
+          posted++;
+        }
+        inFlight.set(id, posted);
+        frames += block.nFrames;
+      }
+      next++;
+      opts.progress?.(raw.nFrames, bytes, opts.phase);
+    }
+    for (const w of workers) w.postMessage({ type: 'finish' } satisfies CommonModeNoiseWorkerRequest);
+    while (results.some((r) => r === undefined) && !failure) await changed;
+    check();
+    if (frames === 0) {
+      throw new DetcalError('BAD_INPUT', `${stream.label}: no non-empty frames${emptyFrames ? ` (${emptyFrames} empty frames skipped)` : ''}; a dark run needs data`);
+    }
+    const merged = results[0]!;
+    for (let t = 1; t < threads; t++) mergeCommonModeNoisePartial(merged, results[t]!);
+    if (!merged.corrected) throw new DetcalError('INTERNAL', 'common-mode workers returned no corrected accumulator');
+    return { partial: merged as CommonModeNoiseWorkersResult['partial'], emptyFrames };
+  } finally {
+    closing = true;
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Worker thread of the frame-parallel common-mode noise pass: builds its own
+ * CommonModeNoiseContext, corrects and accumulates its frames [f0, f1) of every block the main
+ * thread posts (arrays on shared memory), and on 'finish' posts its accumulators, max, hit pixels and
+ * counters back. Failures are posted as { type: 'error', code, message } so the main thread can
+ * throw the same one-line DetcalError.
+ */
+import { parentPort } from 'node:worker_threads';
+import { DetcalError } from '@detcal/core';
+import { CommonModeNoiseContext, type CommonModeNoiseInit, type CommonModeNoisePartial } from './common-mode-noise-context.js';
+import type { BlockData } from './compute-backend.js';
+
+/** Messages from the main thread. */
+export type CommonModeNoiseWorkerRequest =
+  | { type: 'init'; init: CommonModeNoiseInit }
+  | { type: 'block'; id: number; data: BlockData; cellIds: Uint16Array; nFrames: number; f0: number; f1: number }
+  | { type: 'finish' };
+
+/** Messages to the main thread. */
+export type CommonModeNoiseWorkerReply =
+  | { type: 'done'; id: number }
+  | { type: 'result'; partial: CommonModeNoisePartial }
+  | { type: 'error'; code: DetcalError['code']; message: string };
+
+let context: CommonModeNoiseContext | undefined;
+
+function reply(msg: CommonModeNoiseWorkerReply, transfer: ArrayBuffer[] = []): void {
+  parentPort?.postMessage(msg, transfer);
+}
+
+/** The ArrayBuffers of a partial, to hand over without a copy. */
+function buffersOf(p: CommonModeNoisePartial): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const acc of [p.corrected, p.raw]) if (acc) out.push(...[acc.count, acc.rejected, acc.ref, acc.sum, acc.sumSq].map((a) => a.buffer as ArrayBuffer));
+  if (p.maxAdu) out.push(p.maxAdu.buffer as ArrayBuffer);
+  if (p.hitPixel) out.push(p.hitPixel.buffer as ArrayBuffer);
+  return out;
+}
+
+parentPort?.on('message', (msg: CommonModeNoiseWorkerRequest) => {
+  try {
+    if (msg.type === 'init') {
+      context = new CommonModeNoiseContext(msg.init, undefined, true);
+      return;
+    }
+    if (!context) throw new DetcalError('INTERNAL', `common-mode worker: ${msg.type} before init`);
+    if (msg.type === 'block') {
+      context.addBlock(msg.data, msg.cellIds, msg.nFrames, msg.f0, msg.f1);
+      reply({ type: 'done', id: msg.id });
+      return;
+    }
+    const partial = context.partial;
+    context = undefined;
+    reply({ type: 'result', partial }, buffersOf(partial));
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    reply({ type: 'error', code: e instanceof DetcalError ? e.code : 'INTERNAL', message: e instanceof DetcalError ? e.message : `common-mode worker: ${e.message}` });
+  }
+});
