@@ -11,10 +11,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DetcalError, type FrameBlock, type FrameStream } from '@detcal/core';
+import { DetcalError, type FrameStream } from '@detcal/core';
 import { mergeCommonModeNoisePartial, type CommonModeNoiseInit, type CommonModeNoisePartial } from './common-mode-noise-context.js';
 import type { CommonModeNoiseWorkerReply, CommonModeNoiseWorkerRequest } from './common-mode-noise-worker.js';
 import type { BlockData } from './compute-backend.js';
+import { dropEmptyFrames } from './dark-run.js';
 import { builtExecArgv } from './worker-exec-argv.js';
 
 /** Blocks handed to the workers and not yet done, at most: a reader reusing block arrays must keep this + 1. */
@@ -45,23 +46,6 @@ export interface CommonModeNoiseWorkersResult {
   partial: CommonModeNoisePartial & { corrected: NonNullable<CommonModeNoisePartial['corrected']> };
   /** Frames skipped because every value was zero. */
   emptyFrames: number;
-}
-
-/** True when every value of frame f of the block is zero. */
-function isEmptyFrame(data: BlockData, f: number, nPixels: number): boolean {
-  const end = (f + 1) * nPixels;
-  for (let i = f * nPixels; i < end; i++) if (data[i] !== 0) return false;
-  return true;
-}
-
-/** The non-empty frames of a block: the block itself when none is empty, else a copy of the others (as darkPass). */
-function nonEmptyFrames(block: FrameBlock, nPixels: number): { data: BlockData; cellIds: Uint16Array; nFrames: number; firstFrames: number[] } {
-  const keep: number[] = [];
-  for (let f = 0; f < block.nFrames; f++) if (!isEmptyFrame(block.data, f, nPixels)) keep.push(f);
-  if (keep.length === block.nFrames) return { data: block.data, cellIds: block.cellIds, nFrames: block.nFrames, firstFrames: keep };
-  const data = new (block.data.constructor as new (n: number) => BlockData)(keep.length * nPixels);
-  keep.forEach((f, k) => data.set(block.data.subarray(f * nPixels, (f + 1) * nPixels), k * nPixels));
-  return { data, cellIds: Uint16Array.from(keep, (f) => block.cellIds[f]), nFrames: keep.length, firstFrames: keep };
 }
 
 /** `src` when it lives on shared memory, else a copy in `slot` (grown when too small). */
@@ -143,12 +127,12 @@ export async function commonModeNoiseOnWorkers(stream: FrameStream, init: Common
     for await (const raw of stream.blocks({ keep: COMMON_MODE_BLOCKS_QUEUED + 1 })) {
       check();
       const bytes = raw.data.byteLength + (raw.gain?.byteLength ?? 0);
-      const block = nonEmptyFrames(raw, nPixels);
-      emptyFrames += raw.nFrames - block.nFrames;
+      const { block, dropped, kept } = dropEmptyFrames(raw, nPixels);
+      emptyFrames += dropped;
       for (let k = 0; k < block.nFrames; k++) {
         const c = block.cellIds[k];
         if (c >= 1) {
-          throw new DetcalError('SHAPE_MISMATCH', `${stream.label}: frame ${raw.firstFrame + block.firstFrames[k]} has memory cell ${c} but the run was opened with 1 cells; pass --cells ${c + 1} or check the cell ids`);
+          throw new DetcalError('SHAPE_MISMATCH', `${stream.label}: frame ${raw.firstFrame + kept[k]} has memory cell ${c} but the run was opened with 1 cells; pass --cells ${c + 1} or check the cell ids`);
         }
       }
       if (block.nFrames > 0) {

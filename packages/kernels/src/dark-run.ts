@@ -104,11 +104,16 @@ function isEmptyFrame(data: BlockData, f: number, nPixels: number): boolean {
   return true;
 }
 
-/** Keeps the non-empty frames of a block (copying only when some frame is empty). */
-function dropEmptyFrames(block: FrameBlock, nPixels: number): { block: FrameBlock; dropped: number } {
+/**
+ * Keeps the non-empty frames of a block (copying only when some frame is empty).
+ * @param block - a block as read
+ * @param nPixels - pixels per frame
+ * @returns the block of non-empty frames, how many were dropped, and the kept frames' indices in `block`
+ */
+export function dropEmptyFrames(block: FrameBlock, nPixels: number): { block: FrameBlock; dropped: number; kept: number[] } {
   const keep: number[] = [];
   for (let f = 0; f < block.nFrames; f++) if (!isEmptyFrame(block.data, f, nPixels)) keep.push(f);
-  if (keep.length === block.nFrames) return { block, dropped: 0 };
+  if (keep.length === block.nFrames) return { block, dropped: 0, kept: keep };
   const pick = <T extends Uint16Array | Uint8Array | Float32Array>(a: T): T => {
     const out = new (a.constructor as new (n: number) => T)(keep.length * nPixels);
     keep.forEach((f, k) => out.set(a.subarray(f * nPixels, (f + 1) * nPixels), k * nPixels));
@@ -124,6 +129,7 @@ function dropEmptyFrames(block: FrameBlock, nPixels: number): { block: FrameBloc
       trainIds: Float64Array.from(keep, (f) => block.trainIds[f]),
     },
     dropped: block.nFrames - keep.length,
+    kept: keep,
   };
 }
 

@@ -44,7 +44,7 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
     condition: Flags.string({ summary: 'Operating condition NAME=VALUE to record (repeatable), e.g. bias_voltage=300.', multiple: true }),
     layout: Flags.string({ summary: 'Axis order of the output file.', options: ['detcal', 'euxfel'], default: 'detcal' }),
     backend: Flags.string({ summary: 'Compute backend: auto times both and picks the faster.', options: ['auto', 'cpu', 'gpu'], default: 'cpu' }),
-    threads: Flags.integer({ summary: 'Worker threads accumulating pixel ranges while blocks are read (CPU backend).', default: Math.max(1, availableParallelism()), min: 1 }),
+    threads: Flags.integer({ summary: 'Worker threads (CPU backend): accumulate pixel ranges while blocks are read; single-gain common-mode passes split each block\'s frames across them.', default: Math.max(1, availableParallelism()), min: 1 }),
     'detector-id': Flags.string({ summary: 'Detector / module identifier for the metadata (default <ID>-M<module>).' }),
     dataset: Flags.string({ summary: 'Read frames from this dataset of any HDF5 file instead of the raw layout.' }),
     'first-frame': Flags.integer({ summary: 'First frame of each run to use.', min: 0 }),
