@@ -6,8 +6,8 @@
  */
 import { BadPixel, DetcalError, type DarkRequest, type FrameStream } from '@detcal/core';
 import type { ComputeBackend } from './compute-backend.js';
-import { darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
-import { darkPass, type DarkPassResult, type DarkPassReuse } from './dark-run.js';
+import type { DarkBadPixelCounts, DarkBadPixelLimits } from './dark-bad-pixels.js';
+import { closeDarkPassReuse, darkPass, type DarkPassResult, type DarkPassReuse } from './dark-run.js';
 import { median } from './robust-stats.js';
 
 /** How a detector's gain-stage runs are characterized. */
@@ -116,36 +116,47 @@ export async function characterizeGainStages(request: DarkRequest, spec: GainSta
   const nPixels = spec.rows * spec.cols;
   const n = nCells * nPixels;
   // Each pass finalizes straight into its stage's slice of the stacked constants; one accumulator serves every pass.
-  const offsetAdu = new Float32Array(runs.length * n);
-  const noiseAdu = new Float32Array(runs.length * n);
-  const digitalMeanAdu = spec.digital ? new Float32Array(runs.length * n) : undefined;
-  const digitalStdAdu = spec.digital ? new Float32Array(runs.length * n) : undefined;
+  // With worker threads the constants live on shared memory, so the workers finalize and flag their cells.
+  const shared = backend.name === 'cpu' && (request.threads ?? 1) > 1;
+  const f32 = (): Float32Array => new Float32Array(shared ? new SharedArrayBuffer(4 * runs.length * n) : new ArrayBuffer(4 * runs.length * n));
+  const offsetAdu = f32();
+  const noiseAdu = f32();
+  const digitalMeanAdu = spec.digital ? f32() : undefined;
+  const digitalStdAdu = spec.digital ? f32() : undefined;
   const slice = (a: Float32Array | undefined, s: number): Float32Array | undefined => a?.subarray(s * n, (s + 1) * n);
   const reuse: DarkPassReuse = {};
-  const badPixels = new Uint32Array(runs.length * n);
+  const badPixels = new Uint32Array(shared ? new SharedArrayBuffer(4 * runs.length * n) : new ArrayBuffer(4 * runs.length * n));
   const flagged: DarkBadPixelCounts[] = [];
   const stages: DarkPassResult[] = [];
-  for (let s = 0; s < runs.length; s++) {
-    const st = await darkPass(runs[s], {
-      backend,
-      nCells,
-      digital: spec.digital,
-      acceptGain: spec.acceptGain?.(s),
-      threads: request.threads,
-      progress: request.progress,
-      phase: `${spec.stageNames[s]} gain`,
-      out: { meanAdu: offsetAdu.subarray(s * n, (s + 1) * n), stdAdu: noiseAdu.subarray(s * n, (s + 1) * n), digitalMean: slice(digitalMeanAdu, s), digitalStd: slice(digitalStdAdu, s) },
-      reuse,
-    });
-    stages.push(st);
-    if (s === runs.length - 1) reuse.pair = undefined; // the accumulator is garbage from here on
-    const flags = badPixels.subarray(s * n, (s + 1) * n);
-    if (st.uniformCount) {
-      for (let c = 0; c < nCells; c++) if (st.framesPerCell[c] === 0) flags.fill(BadPixel.NO_DARK_DATA, c * nPixels, (c + 1) * nPixels);
-    } else {
-      for (let i = 0; i < n; i++) if (st.count[i] === 0) flags[i] |= BadPixel.NO_DARK_DATA;
+  try {
+    for (let s = 0; s < runs.length; s++) {
+      const st = await darkPass(runs[s], {
+        backend,
+        nCells,
+        digital: spec.digital,
+        acceptGain: spec.acceptGain?.(s),
+        threads: request.threads,
+        progress: request.progress,
+        phase: `${spec.stageNames[s]} gain`,
+        out: { meanAdu: offsetAdu.subarray(s * n, (s + 1) * n), stdAdu: noiseAdu.subarray(s * n, (s + 1) * n), digitalMean: slice(digitalMeanAdu, s), digitalStd: slice(digitalStdAdu, s) },
+        reuse,
+        badPixels: { flags: badPixels.subarray(s * n, (s + 1) * n), limits: spec.limits(s) },
+      });
+      stages.push(st);
+      if (s === runs.length - 1) await closeDarkPassReuse(reuse); // the accumulator is garbage from here on
+      const flags = badPixels.subarray(s * n, (s + 1) * n);
+      if (st.uniformCount) {
+        for (let c = 0; c < nCells; c++) {
+          if (st.framesPerCell[c] !== 0) continue;
+          for (let i = c * nPixels; i < (c + 1) * nPixels; i++) flags[i] |= BadPixel.NO_DARK_DATA;
+        }
+      } else {
+        for (let i = 0; i < n; i++) if (st.count[i] === 0) flags[i] |= BadPixel.NO_DARK_DATA;
+      }
+      flagged.push(st.flagged as DarkBadPixelCounts);
     }
-    flagged.push(darkBadPixels(st.meanAdu, st.stdAdu, flags, spec.limits(s), { nCells, nPixels }));
+  } finally {
+    await closeDarkPassReuse(reuse);
   }
   return { nCells, nPixels, stages, offsetAdu, noiseAdu, digitalMeanAdu, digitalStdAdu, badPixels, flagged, gainSignatures: signatures };
 }

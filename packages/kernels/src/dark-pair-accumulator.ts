@@ -203,13 +203,16 @@ function addPair4(
  * finalizeDarkCpu: mean = ref + S/n, var = (Q - S^2/n) / n (with 1/n computed once per cell).
  * @param state - the accumulator (unchanged)
  * @param out - four outputs of nCells * nPixels values
+ * @param c0 - first cell to finalize (default 0); other cells' outputs are left alone
+ * @param c1 - end of the cell range (default all cells)
  */
-export function finalizeDarkPairCpu(state: DarkPairAccumulator, out: DarkPairFinalizeOutput): void {
+export function finalizeDarkPairCpu(state: DarkPairAccumulator, out: DarkPairFinalizeOutput, c0 = 0, c1 = state.nCells): void {
   const n = state.nCells * state.nPixels;
   for (const [name, arr] of Object.entries(out)) {
     if (arr.length !== n) throw new DetcalError('SHAPE_MISMATCH', `finalizeDarkPair: out.${name} has ${arr.length} values, expected nCells * nPixels = ${n}`);
   }
-  for (let c = 0; c < state.nCells; c++) {
+  ensure(Number.isInteger(c0) && Number.isInteger(c1) && 0 <= c0 && c0 <= c1 && c1 <= state.nCells, `finalizeDarkPair: cell range [${c0}, ${c1}) is not inside [0, ${state.nCells})`);
+  for (let c = c0; c < c1; c++) {
     finalizeCell(state, out, c * state.nPixels, (c + 1) * state.nPixels, state.framesPerCell[c]);
   }
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Random, type FrameBlock, type FrameStream } from '@detcal/core';
 import { createCpuBackend } from './cpu-backend.js';
-import { darkPass, type DarkPassReuse } from './dark-run.js';
+import { closeDarkPassReuse, darkPass, type DarkPassReuse } from './dark-run.js';
+import { darkBadPixels } from './dark-bad-pixels.js';
 
 /** An AGIPD-like stream: u2 analog and digital values per frame, `nCells` cells per train, blocks of `blockFrames`. */
 function stream(nTrains: number, nCells: number, nPixels: number, blockFrames: number): { s: FrameStream; analog: Uint16Array; digital: Uint16Array } {
@@ -76,5 +77,33 @@ describe('darkPass over analog + digital runs (compact pair accumulator)', () =>
     expect(first.meanAdu.buffer).toBe(stacked.buffer);
     expect(Array.from(stacked.subarray(n))).toEqual(Array.from(stacked.subarray(0, n)));
     expect(Array.from(second.stdAdu)).toEqual(Array.from(first.stdAdu));
+  });
+
+  it('with threads, shared outputs and bad-pixel limits: the workers finalize and flag their cells as one call would, and one pool serves every pass', async () => {
+    const { s } = stream(12, 5, nPixels, 10);
+    const n = 5 * nPixels;
+    const limits = { offsetSigma: 1, offsetHardAdu: [0, 0] as const, noiseSigma: 1.5, noiseHardAdu: [4, 7] as const };
+    const shared = () => new Float32Array(new SharedArrayBuffer(4 * n));
+    const reuse: DarkPassReuse = {};
+    const flags = new Uint32Array(new SharedArrayBuffer(4 * n));
+    const out = { meanAdu: shared(), stdAdu: shared(), digitalMean: shared(), digitalStd: shared() };
+    const r = await darkPass(s, { backend: createCpuBackend(), nCells: 5, digital: true, threads: 2, reuse, out, badPixels: { flags, limits } });
+    const pool = reuse.pool;
+    expect(pool).toBeDefined();
+    // in-process reference on the same statistics
+    const one = await darkPass(s, { backend: createCpuBackend(), nCells: 5, digital: true, threads: 1 });
+    expect(Array.from(out.meanAdu)).toEqual(Array.from(one.meanAdu));
+    expect(Array.from(out.digitalStd)).toEqual(Array.from(one.digitalStd!));
+    const refFlags = new Uint32Array(n);
+    const refCounts = darkBadPixels(one.meanAdu, one.stdAdu, refFlags, limits, { nCells: 5, nPixels });
+    expect(Array.from(flags)).toEqual(Array.from(refFlags));
+    expect(r.flagged).toEqual(refCounts);
+    expect(refCounts.offset + refCounts.noise).toBeGreaterThan(0);
+    // a second pass of the same shape keeps the workers
+    const again = await darkPass(s, { backend: createCpuBackend(), nCells: 5, digital: true, threads: 2, reuse, out, badPixels: { flags: new Uint32Array(new SharedArrayBuffer(4 * n)), limits } });
+    expect(reuse.pool).toBe(pool);
+    expect(again.flagged).toEqual(refCounts);
+    await closeDarkPassReuse(reuse);
+    expect(reuse.pool).toBeUndefined();
   });
 });

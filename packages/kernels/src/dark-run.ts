@@ -9,6 +9,7 @@ import type { BlockData, ComputeBackend } from './compute-backend.js';
 import { createDarkAccumulator, type DarkAccumulator } from './dark-accumulator.js';
 import { accumulateDarkPairCpu, createDarkPairAccumulator, finalizeDarkPairCpu, registerDarkPairFrames, type DarkPairAccumulator } from './dark-pair-accumulator.js';
 import { BLOCKS_QUEUED, DarkWorkerPool } from './dark-worker-pool.js';
+import { darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
 
 /** Settings of one pass over a run. */
 export interface DarkPassOptions {
@@ -42,6 +43,8 @@ export interface DarkPassOptions {
   out?: DarkPassOutput;
   /** Keeps the accumulator between passes of the same shape (zeroed before reuse) instead of allocating one per pass. */
   reuse?: DarkPassReuse;
+  /** Apply the dark bad-pixel rules (per memory cell) to the pass's mean and std, OR-ing into these flags; on the workers when they hold the state and the outputs are shared. */
+  badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits };
 }
 
 /** Preallocated outputs of a pass, nCells * nPixels each. */
@@ -56,10 +59,23 @@ export interface DarkPassOutput {
   digitalStd?: Float32Array;
 }
 
-/** Holder of a pair accumulator that successive passes share (one large allocation instead of one per gain stage). */
+/** Holder of a pair accumulator and its worker pool that successive passes share (one large allocation and one set of warmed-up workers instead of one per gain stage); close it with closeDarkPassReuse. */
 export interface DarkPassReuse {
   /** The accumulator of the last pass (set by darkPass). */
   pair?: DarkPairAccumulator;
+  /** Workers bound to `pair` (set by darkPass when it ran with threads). */
+  pool?: DarkWorkerPool;
+}
+
+/**
+ * Stops the workers a reuse holder keeps and drops its accumulator.
+ * @param reuse - the holder passed to darkPass
+ */
+export async function closeDarkPassReuse(reuse: DarkPassReuse): Promise<void> {
+  const pool = reuse.pool;
+  reuse.pool = undefined;
+  reuse.pair = undefined;
+  await pool?.close();
 }
 
 /** Mean and std per (cell, pixel) of one pass, cell-major. */
@@ -88,6 +104,8 @@ export interface DarkPassResult {
   framesPerCell: Uint32Array;
   /** Every pixel of cell c has framesPerCell[c] accepted values and none rejected (nothing masked or rejected in this pass). */
   uniformCount?: boolean;
+  /** What the bad-pixel rules flagged, when opts.badPixels was given. */
+  flagged?: DarkBadPixelCounts;
 }
 
 /** count per (cell, pixel) from a count per cell. */
@@ -149,7 +167,11 @@ function pairAccumulator(opts: DarkPassOptions, nPixels: number, shared: boolean
     old.framesPerCell.fill(0);
     return old;
   }
-  if (opts.reuse) opts.reuse.pair = undefined;
+  if (opts.reuse) {
+    opts.reuse.pair = undefined;
+    void opts.reuse.pool?.close(); // bound to the old accumulator
+    opts.reuse.pool = undefined;
+  }
   const pair = createDarkPairAccumulator(opts.nCells, nPixels, { shared });
   if (opts.reuse) opts.reuse.pair = pair;
   return pair;
@@ -173,7 +195,15 @@ function createPassState(opts: DarkPassOptions, nPixels: number, first: FrameBlo
   const shared = { shared: threads > 1 };
   if (pairPath(opts, first)) {
     const pair = pairAccumulator(opts, nPixels, threads > 1);
-    return { kind: 'pair', pair, pool: threads > 1 ? new DarkWorkerPool(threads, pair) : undefined };
+    if (threads <= 1) return { kind: 'pair', pair };
+    const reuse = opts.reuse;
+    if (reuse?.pool && reuse.pool.threads === threads) return { kind: 'pair', pair, pool: reuse.pool };
+    const pool = new DarkWorkerPool(threads, pair);
+    if (reuse) {
+      void reuse.pool?.close();
+      reuse.pool = pool;
+    }
+    return { kind: 'pair', pair, pool };
   }
   const analog = createDarkAccumulator(opts.nCells, nPixels, shared);
   const digital = opts.digital ? createDarkAccumulator(opts.nCells, nPixels, shared) : undefined;
@@ -191,7 +221,9 @@ export async function darkPass(stream: FrameStream, opts: DarkPassOptions): Prom
   try {
     return await streamPass(stream, opts, state);
   } finally {
-    await state.current?.pool?.close();
+    const pool = state.current?.pool;
+    // a pool kept by opts.reuse outlives the pass (closeDarkPassReuse stops it)
+    if (pool && opts.reuse?.pool !== pool) await pool.close();
   }
 }
 
@@ -279,11 +311,19 @@ async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { c
       digitalMean: given?.digitalMean ?? new Float32Array(size),
       digitalStd: given?.digitalStd ?? new Float32Array(size),
     };
-    finalizeDarkPairCpu(st.pair, out);
+    const shared = Object.values(out).every((a) => a.buffer instanceof SharedArrayBuffer);
+    let flagged: DarkBadPixelCounts | undefined;
+    if (st.pool && shared) {
+      // the workers finalize and flag their share of the cells (both cores instead of the main thread alone)
+      flagged = await st.pool.finishPair(out, opts.badPixels);
+    } else {
+      finalizeDarkPairCpu(st.pair, out);
+      if (opts.badPixels) flagged = darkBadPixels(out.meanAdu, out.stdAdu, opts.badPixels.flags, opts.badPixels.limits, { nCells, nPixels });
+    }
     // Every pixel of a cell has framesPerCell[c] values: the per-pixel arrays are only built when read
     // (fresh memory costs page faults: ~0.2 s per 92 MB array on a 352-cell module).
     let count: Uint32Array | undefined, rejected: Uint32Array | undefined;
-    const result = { ...base, ...out, uniformCount: true } as DarkPassResult;
+    const result = { ...base, ...out, uniformCount: true, flagged } as DarkPassResult;
     Object.defineProperty(result, 'count', {
       enumerable: true,
       get: () => (count ??= broadcastPerCell(framesPerCell, nPixels)),
@@ -293,5 +333,7 @@ async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { c
   }
   const a = finalize(opts.backend, st.analog, opts.out?.meanAdu, opts.out?.stdAdu);
   const d = st.digital ? finalize(opts.backend, st.digital, opts.out?.digitalMean, opts.out?.digitalStd) : undefined;
-  return { ...base, meanAdu: a.mean, stdAdu: a.std, count: st.analog.count, rejected: st.analog.rejected, digitalMean: d?.mean, digitalStd: d?.std };
+  const flagged = opts.badPixels ? darkBadPixels(a.mean, a.std, opts.badPixels.flags, opts.badPixels.limits, { nCells, nPixels }) : undefined;
+  return {
+    flagged, ...base, meanAdu: a.mean, stdAdu: a.std, count: st.analog.count, rejected: st.analog.rejected, digitalMean: d?.mean, digitalStd: d?.std };
 }

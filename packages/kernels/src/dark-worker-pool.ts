@@ -12,7 +12,9 @@ import type { BlockData, GainData } from './compute-backend.js';
 import type { DarkAccumulator } from './dark-accumulator.js';
 import { builtExecArgv } from './worker-exec-argv.js';
 import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
-import type { DarkWorkerBlock, DarkWorkerInit, DarkWorkerPairBlock } from './dark-worker.js';
+import type { DarkBadPixelCounts, DarkBadPixelLimits } from './dark-bad-pixels.js';
+import type { DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
+import type { DarkWorkerBlock, DarkWorkerFinishReply, DarkWorkerInit, DarkWorkerPairBlock, DarkWorkerPairFinish } from './dark-worker.js';
 
 /** The compiled worker script (dist/dark-worker.js, also when this module runs from src under a test runner). */
 export function darkWorkerUrl(): URL {
@@ -43,7 +45,10 @@ export class DarkWorkerPool {
   private readonly workers: Worker[] = [];
   private readonly slots: Slot[] = [{}, {}];
   /** Blocks posted and not yet accumulated by every worker: id -> workers left and how to settle. */
-  private readonly inFlight = new Map<number, { left: number; resolve(): void; reject(err: Error): void; done: Promise<void> }>();
+  private readonly inFlight = new Map<number, { left: number; resolve(): void; reject(err: Error): void; done: Promise<void>; counts?: DarkBadPixelCounts[] }>();
+  private readonly nCells: number;
+  /** Worker threads in the pool. */
+  readonly threads: number;
   private nextId = 0;
   private failure: Error | undefined;
 
@@ -55,10 +60,12 @@ export class DarkWorkerPool {
   constructor(threads: number, analog: DarkAccumulator | DarkPairAccumulator, digital?: DarkAccumulator) {
     const url = darkWorkerUrl();
     const n = analog.nPixels;
+    this.nCells = analog.nCells;
+    this.threads = threads;
     for (let t = 0; t < threads; t++) {
       const w = new Worker(url, { execArgv: builtExecArgv() });
       w.on('error', (err) => this.fail(err));
-      w.on('message', (id: number) => this.finished(id));
+      w.on('message', (m: number | DarkWorkerFinishReply) => (typeof m === 'number' ? this.finished(m) : this.finished(m.id, m.counts)));
       const range = { p0: Math.floor((t * n) / threads), p1: Math.floor(((t + 1) * n) / threads) };
       const init: DarkWorkerInit = 'framesPerCell' in analog ? { type: 'init', pair: analog, ...range } : { type: 'init', analog, digital, ...range };
       w.postMessage(init);
@@ -118,8 +125,9 @@ export class DarkWorkerPool {
     for (const w of this.workers) w.postMessage(msg);
   }
 
-  private finished(id: number): void {
+  private finished(id: number, counts?: DarkBadPixelCounts): void {
     const entry = this.inFlight.get(id);
+    if (entry && counts) (entry.counts ??= []).push(counts);
     if (!entry || --entry.left > 0) return;
     this.inFlight.delete(id);
     entry.resolve();
@@ -129,6 +137,32 @@ export class DarkWorkerPool {
     this.failure ??= err;
     for (const entry of this.inFlight.values()) entry.reject(err);
     this.inFlight.clear();
+  }
+
+  /**
+   * After the last block of a pair pass: each worker finalizes its share of the cells into the shared
+   * outputs and, with badPixels, applies the dark bad-pixel rules to them (statistics per cell, so the
+   * flags equal those of one call over all cells).
+   * @param out - shared outputs (nCells * nPixels each)
+   * @param badPixels - shared flags of the stage (nCells * nPixels) and its limits
+   * @returns the flagged counts summed over the workers (evalError: the sum of each share's larger NaN count), when badPixels was given
+   */
+  async finishPair(out: DarkPairFinalizeOutput, badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits }): Promise<DarkBadPixelCounts | undefined> {
+    await this.drain();
+    const id = this.nextId++;
+    let resolve!: () => void, reject!: (err: Error) => void;
+    const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    done.catch(() => undefined);
+    const entry = { left: this.workers.length, resolve, reject, done, counts: [] as DarkBadPixelCounts[] };
+    this.inFlight.set(id, entry);
+    const T = this.workers.length;
+    this.workers.forEach((w, t) => {
+      const msg: DarkWorkerPairFinish = { type: 'pair-finish', id, out, c0: Math.floor((t * this.nCells) / T), c1: Math.floor(((t + 1) * this.nCells) / T), badPixels };
+      w.postMessage(msg);
+    });
+    await this.drain();
+    if (!badPixels) return undefined;
+    return entry.counts.reduce((a, c) => ({ offset: a.offset + c.offset, noise: a.noise + c.noise, evalError: a.evalError + c.evalError, stdZero: a.stdZero + c.stdZero }), { offset: 0, noise: 0, evalError: 0, stdZero: 0 });
   }
 
   /** Waits until every submitted block is accumulated. */

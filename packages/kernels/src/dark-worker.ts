@@ -5,7 +5,8 @@
 import { parentPort } from 'node:worker_threads';
 import { accumulateDarkRangeCpu } from './cpu-dark.js';
 import type { DarkAccumulator } from './dark-accumulator.js';
-import { accumulateDarkPairCpu, type DarkPairAccumulator } from './dark-pair-accumulator.js';
+import { accumulateDarkPairCpu, finalizeDarkPairCpu, type DarkPairAccumulator, type DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
+import { darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
 import type { BlockData, GainData } from './compute-backend.js';
 
 /** First message: the shared accumulators (two single ones, or one pair accumulator) and this worker's pixel range. */
@@ -41,15 +42,44 @@ export interface DarkWorkerBlock {
   mask?: Uint8Array;
 }
 
+/** After a pair pass: finalize cells [c0, c1) into shared outputs and, with flags, apply the dark bad-pixel rules to them. */
+export interface DarkWorkerPairFinish {
+  type: 'pair-finish';
+  id: number;
+  out: DarkPairFinalizeOutput;
+  c0: number;
+  c1: number;
+  badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits };
+}
+
+/** Reply to a pair-finish: the block id and the bad-pixel counts of the worker's cells. */
+export interface DarkWorkerFinishReply {
+  id: number;
+  counts?: DarkBadPixelCounts;
+}
+
 let init: DarkWorkerInit | undefined;
 
-parentPort?.on('message', (msg: DarkWorkerInit | DarkWorkerBlock | DarkWorkerPairBlock) => {
+parentPort?.on('message', (msg: DarkWorkerInit | DarkWorkerBlock | DarkWorkerPairBlock | DarkWorkerPairFinish) => {
   if (msg.type === 'init') {
     init = msg;
     return;
   }
   if (!init) throw new Error('dark worker: block before init');
   const { analog, digital, pair, p0, p1 } = init;
+  if (msg.type === 'pair-finish') {
+    if (!pair) throw new Error('dark worker: pair finish without a pair accumulator');
+    finalizeDarkPairCpu(pair, msg.out, msg.c0, msg.c1);
+    let counts: DarkBadPixelCounts | undefined;
+    if (msg.badPixels) {
+      const nPixels = pair.nPixels;
+      const [k0, k1] = [msg.c0 * nPixels, msg.c1 * nPixels];
+      counts = darkBadPixels(msg.out.meanAdu.subarray(k0, k1) as Float32Array, msg.out.stdAdu.subarray(k0, k1) as Float32Array, msg.badPixels.flags.subarray(k0, k1), msg.badPixels.limits, { nCells: msg.c1 - msg.c0, nPixels });
+    }
+    const reply: DarkWorkerFinishReply = { id: msg.id, counts };
+    parentPort?.postMessage(reply);
+    return;
+  }
   if (msg.type === 'pair-block') {
     if (!pair) throw new Error('dark worker: pair block without a pair accumulator');
     accumulateDarkPairCpu(pair, msg.data, msg.gain, msg.cellIds, msg.first, msg.nFrames, p0, p1);
