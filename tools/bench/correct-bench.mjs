@@ -6,7 +6,7 @@
 // and print MB/s of raw data, frames/s and peak RSS. With --repeat N the whole set runs N times in
 // rounds (detcal and numpy back to back in each round, so that each ratio compares runs taken under the
 // same load) and every round is printed, then the median of the rounds.
-// usage: pnpm bench correct [--cells 32] [--trains 64] [--threads 2] [--repeat 1] [--data DIR]
+// usage: pnpm bench correct [--cells 32] [--trains 32] [--threads 2] [--repeat 1] [--data DIR]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ const cli = join(root, 'apps/cli/bin/run.js');
 const { values } = parseArgs({
   options: {
     cells: { type: 'string', default: '32' },
-    trains: { type: 'string', default: '64' },
+    trains: { type: 'string', default: '32' },
     threads: { type: 'string', default: String(availableParallelism()) },
     repeat: { type: 'string', default: '1' },
     backends: { type: 'string', default: 'cpu,gpu' },
