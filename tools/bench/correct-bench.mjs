@@ -6,7 +6,10 @@
 // and print MB/s of raw data, frames/s and peak RSS. With --repeat N the whole set runs N times in
 // rounds (detcal and numpy back to back in each round, so that each ratio compares runs taken under the
 // same load) and every round is printed, then the median of the rounds.
-// usage: pnpm bench correct [--cells 32] [--trains 32] [--threads 2] [--repeat 1] [--data DIR]
+// Then, per other detector (--detectors, default jungfrau,epix100,pnccd), the same with `detcal correct`
+// (1 and N threads) on a simulated light run corrected with its dark constants and the simulation's gains;
+// there is no numpy reference for those (the issue asks for one of the AGIPD correction).
+// usage: pnpm bench correct [--cells 32] [--trains 32] [--threads 2] [--repeat 1] [--detectors LIST] [--data DIR]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +24,7 @@ const { values } = parseArgs({
     trains: { type: 'string', default: '32' },
     threads: { type: 'string', default: String(availableParallelism()) },
     repeat: { type: 'string', default: '1' },
+    detectors: { type: 'string', default: 'jungfrau,epix100,pnccd' },
     backends: { type: 'string', default: 'cpu,gpu' },
     data: { type: 'string', default: join(root, '.bench-data/correct') },
     out: { type: 'string', default: join(root, 'tools/bench/results/correct.json') },
@@ -92,6 +96,50 @@ if (repeat > 1) {
     console.log([impl, f(median(ok.map((r) => r.MBps))), `${f(median(ok.map((r) => r.vsNumpy)), 2)}x`].join(' | '));
   }
 }
+// Other detectors: simulated dark -> constants, a light run in 4 sequence files, corrected with the
+// dark constants and the truth file's gains (later --constants files win).
+const OTHER = {
+  jungfrau: { dark: ['--cells', '1', '--trains', '100'], light: ['--cells', '1', '--trains', '400'], perSequence: 100 },
+  epix100: { dark: ['--trains', '300'], light: ['--trains', '400'], perSequence: 100 },
+  pnccd: { dark: ['--trains', '100'], light: ['--trains', '200'], perSequence: 50 },
+};
+const others = values.detectors.split(',').filter((d) => d && d !== 'agipd');
+const otherRows = [];
+for (const det of others) {
+  const spec = OTHER[det];
+  if (!spec) throw new Error(`bench correct: no settings for detector ${det}`);
+  const b = join(dir, det);
+  if (!existsSync(join(b, 'light', 'simulation.json'))) {
+    rmSync(b, { recursive: true, force: true });
+    mkdirSync(b, { recursive: true });
+    console.error(`bench: simulating ${det} darks and a light run into ${b} ...`);
+    const darks = JSON.parse(run(['simulate', det, '--kind', 'dark', '--out', join(b, 'dark'), ...spec.dark, '--json'])).runs.map((r) => r.dir);
+    run(['dark', det, ...darks, '--out', join(b, 'dark.h5')]);
+    run(['simulate', det, '--kind', 'light', '--out', join(b, 'light'), ...spec.light, '--run', '50', '--frames-per-sequence', String(spec.perSequence), '--json']);
+  }
+  const s2 = JSON.parse(readFileSync(join(b, 'light', 'simulation.json'), 'utf8'));
+  for (let round = 1; round <= repeat; round++) {
+    for (const v of variants.filter((x) => !x.args.includes('gpu'))) {
+      const corr = join(b, 'corr');
+      rmSync(corr, { recursive: true, force: true });
+      const r = spawnSync(process.execPath, [cli, 'correct', det, s2.runs[0].dir, '--constants', s2.truthFile, '--constants', join(b, 'dark.h5'), '--out', corr, '--json', ...v.args], { encoding: 'utf8' });
+      rmSync(corr, { recursive: true, force: true });
+      if (r.status !== 0) { otherRows.push({ detector: det, impl: v.label, round, error: r.stderr.trim() }); continue; }
+      const rep = JSON.parse(r.stdout);
+      otherRows.push({ detector: det, impl: v.label, round, seconds: rep.seconds, MBps: rep.mbPerSecond, framesPerSecond: rep.framesPerSecond, peakRssMB: rep.peakRssMb, frames: rep.frames, files: s2.runs[0].files.length });
+    }
+  }
+}
+if (otherRows.length) {
+  console.log('other detectors (write path included; no numpy reference)');
+  console.log(['detector', ...(repeat > 1 ? ['round'] : []), 'implementation', 'frames', 'files', 'seconds', 'MB/s', 'frames/s', 'peak RSS MB'].join(' | '));
+  for (const r of otherRows) {
+    const head = [r.detector, ...(repeat > 1 ? [String(r.round)] : []), r.impl];
+    if (r.error) { console.log([...head, `error: ${r.error}`].join(' | ')); continue; }
+    console.log([...head, String(r.frames), String(r.files), f(r.seconds, 2), f(r.MBps), f(r.framesPerSecond), f(r.peakRssMB)].join(' | '));
+  }
+}
+rows.push(...otherRows);
 mkdirSync(join(values.out, '..'), { recursive: true });
 writeFileSync(values.out, JSON.stringify({ date: new Date().toISOString(), cpus: availableParallelism(), rows }, null, 2));
 console.error(`bench: wrote ${values.out}`);
