@@ -9,3 +9,4 @@ export * from './truth-set.js';
 export * from './photon-splits.js';
 export * from './truth-run.js';
 export * from './light-run.js';
+export * from './single-gain-light.js';
