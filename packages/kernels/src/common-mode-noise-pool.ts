@@ -8,26 +8,21 @@
  * round-robin would keep 2 N + 1). Blocks on SharedArrayBuffers (@detcal/hdf5) are posted without a
  * copy; others are copied into shared slots. The workers run the built dist/common-mode-noise-worker.js.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DetcalError, type FrameStream } from '@detcal/core';
 import { mergeCommonModeNoisePartial, type CommonModeNoiseInit, type CommonModeNoisePartial } from './common-mode-noise-context.js';
 import type { CommonModeNoiseWorkerReply, CommonModeNoiseWorkerRequest } from './common-mode-noise-worker.js';
 import type { BlockData } from './compute-backend.js';
 import { dropEmptyFrames } from './dark-run.js';
-import { builtExecArgv } from './worker-exec-argv.js';
+import { builtExecArgv, builtWorkerUrl } from './built-worker.js';
+import { sharedCopy } from './shared-copy.js';
 
 /** Blocks handed to the workers and not yet done, at most: a reader reusing block arrays must keep this + 1. */
 export const COMMON_MODE_BLOCKS_QUEUED = 2;
 
 /** The compiled worker script (dist/common-mode-noise-worker.js, also when this module runs from src under a test runner). */
 export function commonModeNoiseWorkerUrl(): URL {
-  const here = new URL('./common-mode-noise-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const built = new URL('../dist/common-mode-noise-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new DetcalError('INTERNAL', 'common-mode worker script not found: build @detcal/kernels (pnpm run build) or use --threads 1');
+  return builtWorkerUrl('common-mode-noise-worker.js', 'common-mode');
 }
 
 /** Settings of {@link commonModeNoiseOnWorkers}. */
@@ -48,15 +43,6 @@ export interface CommonModeNoiseWorkersResult {
   emptyFrames: number;
 }
 
-/** `src` when it lives on shared memory, else a copy in `slot` (grown when too small). */
-function sharedView(src: BlockData, slot: { buf?: SharedArrayBuffer }): BlockData {
-  if (src.buffer instanceof SharedArrayBuffer) return src;
-  if (!slot.buf || slot.buf.byteLength < src.byteLength) slot.buf = new SharedArrayBuffer(src.byteLength);
-  const Ctor = src.constructor as new (buf: SharedArrayBuffer, off: number, len: number) => BlockData;
-  const view = new Ctor(slot.buf, 0, src.length);
-  view.set(src);
-  return view;
-}
 
 /** First line of a message (worker errors carry stacks). */
 function firstLine(s: string): string {
@@ -78,7 +64,7 @@ export async function commonModeNoiseOnWorkers(stream: FrameStream, init: Common
   /** Blocks posted and not yet done: id -> workers still at it. */
   const inFlight = new Map<number, number>();
   const results = new Array<CommonModeNoisePartial | undefined>(threads).fill(undefined);
-  const slots = Array.from({ length: COMMON_MODE_BLOCKS_QUEUED }, () => ({}) as { buf?: SharedArrayBuffer });
+  const slots: (BlockData | undefined)[] = new Array<BlockData | undefined>(COMMON_MODE_BLOCKS_QUEUED);
   let failure: DetcalError | undefined;
   let closing = false;
   // Every worker event resolves `changed` and arms a new one: waits are loops over a condition.
@@ -142,7 +128,8 @@ export async function commonModeNoiseOnWorkers(stream: FrameStream, init: Common
         const id = next;
         while (oldestInFlight() <= id - COMMON_MODE_BLOCKS_QUEUED && !failure) await changed;
         check();
-        const data = sharedView(block.data, slots[id % COMMON_MODE_BLOCKS_QUEUED]);
+        const data = sharedCopy(block.data, slots[id % COMMON_MODE_BLOCKS_QUEUED]);
+        if (data !== block.data) slots[id % COMMON_MODE_BLOCKS_QUEUED] = data;
         let posted = 0;
         for (let t = 0; t < threads; t++) {
           const f0 = Math.floor((t * block.nFrames) / threads), f1 = Math.floor(((t + 1) * block.nFrames) / threads);

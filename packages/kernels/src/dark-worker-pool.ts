@@ -4,13 +4,11 @@
  * the workers while the next is read, so reading and accumulating overlap without bubbles (a consumer
  * reading into reused buffers needs keep >= BLOCKS_QUEUED + 1). Memory: two block slots on top of the state.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DetcalError } from '@detcal/core';
 import type { BlockData, GainData } from './compute-backend.js';
 import type { DarkAccumulator } from './dark-accumulator.js';
-import { builtExecArgv } from './worker-exec-argv.js';
+import { builtExecArgv, builtWorkerUrl } from './built-worker.js';
+import { sharedCopy } from './shared-copy.js';
 import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
 import type { DarkBadPixelCounts, DarkBadPixelLimits } from './dark-bad-pixels.js';
 import type { DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
@@ -18,11 +16,7 @@ import type { DarkWorkerBlock, DarkWorkerFinishReply, DarkWorkerInit, DarkWorker
 
 /** The compiled worker script (dist/dark-worker.js, also when this module runs from src under a test runner). */
 export function darkWorkerUrl(): URL {
-  const here = new URL('./dark-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const built = new URL('../dist/dark-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new DetcalError('INTERNAL', 'dark worker script not found: build @detcal/kernels (pnpm run build) or use --threads 1');
+  return builtWorkerUrl('dark-worker.js', 'dark');
 }
 
 type Slot = { data?: BlockData; gain?: GainData; mask?: Uint8Array };
@@ -30,15 +24,6 @@ type Slot = { data?: BlockData; gain?: GainData; mask?: Uint8Array };
 /** Blocks queued at the workers at most; block buffers a reader reuses must outlive this many newer blocks. */
 export const BLOCKS_QUEUED = 2;
 
-/** `src` itself when it already lives on a SharedArrayBuffer (blocks from @detcal/hdf5 do), else a copy into the slot. */
-function sharedCopy<T extends BlockData | GainData | Uint8Array>(src: T, slot: T | undefined): T {
-  if (src.buffer instanceof SharedArrayBuffer) return src;
-  const Ctor = src.constructor as new (buf: SharedArrayBuffer | number, off?: number, len?: number) => T;
-  const fits = slot && slot.constructor === src.constructor && slot.buffer.byteLength >= src.byteLength;
-  const target = fits ? new Ctor(slot.buffer as SharedArrayBuffer, 0, src.length) : new Ctor(new SharedArrayBuffer(src.byteLength), 0, src.length);
-  target.set(src as never);
-  return target;
-}
 
 /** A pool of dark-accumulation workers bound to shared accumulators (two DarkAccumulators, or one DarkPairAccumulator). */
 export class DarkWorkerPool {

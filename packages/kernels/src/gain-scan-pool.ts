@@ -5,10 +5,8 @@
  * A cell's placement may name other output arrays (on SharedArrayBuffers) than the constructor's, so
  * that a caller can fit one group of cells while it writes out the previous group's arrays.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DetcalError } from '@detcal/core';
+import { builtWorkerUrl } from './built-worker.js';
 import { GainScanWorkspace, fitGainScanPixels, type GainScanFitCounts, type GainScanFitSettings, type GainScanInput, type GainScanOutputs } from './gain-scan-fit.js';
 import type { GainScanPlacement, GainScanWorkerCell, GainScanWorkerInit } from './gain-scan-worker.js';
 
@@ -16,11 +14,7 @@ export type { GainScanPlacement } from './gain-scan-worker.js';
 
 /** The compiled worker script (dist/gain-scan-worker.js, also when this module runs from src under a test runner). */
 export function gainScanWorkerUrl(): URL {
-  const here = new URL('./gain-scan-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const built = new URL('../dist/gain-scan-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new DetcalError('INTERNAL', 'gain-scan worker script not found: build @detcal/kernels (pnpm run build) or use --threads 1');
+  return builtWorkerUrl('gain-scan-worker.js', 'gain-scan');
 }
 
 /** A Uint16Array of `length` values on a SharedArrayBuffer (workers read it without a copy). */

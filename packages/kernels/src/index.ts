@@ -47,4 +47,4 @@ export * from './photon-peaks.js';
 export * from './detrended-histograms.js';
 export * from './photon-spacing.js';
 export * from './photon-spacing-pool.js';
-export * from './worker-exec-argv.js';
+export * from './built-worker.js';

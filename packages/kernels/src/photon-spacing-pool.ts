@@ -4,11 +4,8 @@
  * range to its own ring and histograms, so reading and histogramming overlap. threads = 1 runs the
  * same PhotonSpacingRange in-process. The workers run the built dist/photon-spacing-worker.js.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { builtExecArgv } from './worker-exec-argv.js';
-import { DetcalError } from '@detcal/core';
+import { builtExecArgv, builtWorkerUrl } from './built-worker.js';
 import { PhotonSpacingRange, createPhotonSpacingOutput, type PhotonSpacingOutput, type PhotonSpacingSettings } from './photon-spacing.js';
 import type { PhotonSpacingWorkerMessage } from './photon-spacing-worker.js';
 
@@ -24,11 +21,7 @@ export interface PhotonSpacingAnalyzer {
 
 /** The compiled worker script (dist/photon-spacing-worker.js, also when this module runs from src under a test runner). */
 export function photonSpacingWorkerUrl(): URL {
-  const here = new URL('./photon-spacing-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const built = new URL('../dist/photon-spacing-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new DetcalError('INTERNAL', 'photon-spacing worker script not found: build @detcal/kernels (pnpm run build) or use --threads 1');
+  return builtWorkerUrl('photon-spacing-worker.js', 'photon-spacing');
 }
 
 /**
