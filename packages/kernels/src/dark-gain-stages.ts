@@ -143,7 +143,6 @@ export async function characterizeGainStages(request: DarkRequest, spec: GainSta
         badPixels: { flags: badPixels.subarray(s * n, (s + 1) * n), limits: spec.limits(s) },
       });
       stages.push(st);
-      if (s === runs.length - 1) await closeDarkPassReuse(reuse); // the accumulator is garbage from here on
       const flags = badPixels.subarray(s * n, (s + 1) * n);
       if (st.uniformCount) {
         for (let c = 0; c < nCells; c++) {
@@ -156,7 +155,7 @@ export async function characterizeGainStages(request: DarkRequest, spec: GainSta
       flagged.push(st.flagged as DarkBadPixelCounts);
     }
   } finally {
-    await closeDarkPassReuse(reuse);
+    await closeDarkPassReuse(reuse); // stops the workers and drops the accumulator, also when a pass failed
   }
   return { nCells, nPixels, stages, offsetAdu, noiseAdu, digitalMeanAdu, digitalStdAdu, badPixels, flagged, gainSignatures: signatures };
 }
