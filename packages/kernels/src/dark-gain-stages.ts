@@ -7,7 +7,7 @@
 import { BadPixel, DetcalError, type DarkRequest, type FrameStream } from '@detcal/core';
 import type { ComputeBackend } from './compute-backend.js';
 import type { DarkBadPixelCounts, DarkBadPixelLimits } from './dark-bad-pixels.js';
-import { closeDarkPassReuse, darkPass, type DarkPassResult, type DarkPassReuse } from './dark-run.js';
+import { closeDarkPassReuse, darkPass, darkPassInGroups, type DarkPassGroup, type DarkPassResult, type DarkPassReuse, type DarkPassSummary } from './dark-run.js';
 import { median } from './robust-stats.js';
 
 /** How a detector's gain-stage runs are characterized. */
@@ -100,6 +100,15 @@ export function checkStageOrder(runs: readonly FrameStream[], signatures: readon
   );
 }
 
+/** Checks the runs (count, shapes, cells, gain order from the data) before any long pass; returns the cells and gain signatures. */
+async function checkStages(request: DarkRequest, spec: GainStageDarkSpec): Promise<{ nCells: number; signatures: number[] }> {
+  const nCells = checkStageRuns(request.runs, spec);
+  const signatures: number[] = [];
+  for (const r of request.runs) signatures.push(await gainSignature(r));
+  checkStageOrder(request.runs, signatures, spec);
+  return { nCells, signatures };
+}
+
 /**
  * Streams each stage's run and derives offset, noise and bad pixels.
  * @param request - the dark request (runs in stage order, backend, progress)
@@ -108,10 +117,7 @@ export function checkStageOrder(runs: readonly FrameStream[], signatures: readon
  */
 export async function characterizeGainStages(request: DarkRequest, spec: GainStageDarkSpec): Promise<GainStageDark> {
   const runs = request.runs;
-  const nCells = checkStageRuns(runs, spec);
-  const signatures: number[] = [];
-  for (const r of runs) signatures.push(await gainSignature(r));
-  checkStageOrder(runs, signatures, spec);
+  const { nCells, signatures } = await checkStages(request, spec);
   const backend = request.backend as ComputeBackend;
   const nPixels = spec.rows * spec.cols;
   const n = nCells * nPixels;
@@ -158,4 +164,93 @@ export async function characterizeGainStages(request: DarkRequest, spec: GainSta
     await closeDarkPassReuse(reuse); // stops the workers and drops the accumulator, also when a pass failed
   }
   return { nCells, nPixels, stages, offsetAdu, noiseAdu, digitalMeanAdu, digitalStdAdu, badPixels, flagged, gainSignatures: signatures };
+}
+
+/** Cells [c0, c1) of one stage: (c1 - c0) * nPixels values each, cell-major; valid until onGroup resolves. */
+export interface GainStageGroup {
+  /** Offset, ADU. */
+  offsetAdu: Float32Array;
+  /** Noise, ADU. */
+  noiseAdu: Float32Array;
+  /** Mean gain value, when the spec asks for digital statistics. */
+  digitalMeanAdu?: Float32Array;
+  /** Std of the gain values, when the spec asks for digital statistics. */
+  digitalStdAdu?: Float32Array;
+  /** BadPixelsDark of the stage (NO_DARK_DATA included). */
+  badPixels: Uint32Array;
+}
+
+/** Receiver of a grouped gain-stage characterization. */
+export interface GainStageGroupSink {
+  /** Memory cells per group (bounds the outputs in memory to two groups). */
+  cellsPerGroup: number;
+  /** Called once the runs are checked, before the first pass, with the module's memory cells. */
+  begin(nCells: number, gainSignatures: readonly number[]): Promise<void>;
+  /** Cells [c0, c1) of stage `stage`; stages in order, cells in order within a stage. */
+  onGroup(stage: number, c0: number, c1: number, group: GainStageGroup): Promise<void>;
+}
+
+/** What a grouped characterization returns: counts per stage, the statistics having gone to the sink. */
+export interface GainStageDarkSummary {
+  /** Memory cells. */
+  nCells: number;
+  /** Pixels per frame. */
+  nPixels: number;
+  /** Frame counts of each stage's pass. */
+  stages: DarkPassSummary[];
+  /** Pixels flagged per stage and reason. */
+  flagged: DarkBadPixelCounts[];
+  /** Median gain value of the first frames of each run. */
+  gainSignatures: number[];
+}
+
+/**
+ * characterizeGainStages with bounded output memory: each stage's offset, noise, digital statistics and
+ * bad pixels go to `sink` group of memory cells by group as the stage is finalized, instead of three
+ * stacked arrays of nCells * nPixels values each. The values are the same as characterizeGainStages'.
+ * @param request - the dark request
+ * @param spec - how this detector's stages are characterized
+ * @param sink - cells per group and the receiver
+ * @returns frame counts and flagged pixels per stage
+ */
+export async function characterizeGainStagesInGroups(request: DarkRequest, spec: GainStageDarkSpec, sink: GainStageGroupSink): Promise<GainStageDarkSummary> {
+  const runs = request.runs;
+  const { nCells, signatures } = await checkStages(request, spec);
+  await sink.begin(nCells, signatures);
+  const backend = request.backend as ComputeBackend;
+  const nPixels = spec.rows * spec.cols;
+  const reuse: DarkPassReuse = {};
+  const stages: DarkPassSummary[] = [];
+  const flagged: DarkBadPixelCounts[] = [];
+  try {
+    for (let s = 0; s < runs.length; s++) {
+      const onGroup = async (c0: number, c1: number, g: DarkPassGroup): Promise<void> => {
+        const flags = g.flags as Uint32Array;
+        // cells without frames (or, with rejected values, pixels without any) have no dark data
+        if (g.count) {
+          for (let i = 0; i < flags.length; i++) if (g.count[i] === 0) flags[i] |= BadPixel.NO_DARK_DATA;
+        } else {
+          for (let c = c0; c < c1; c++) {
+            if (g.framesPerCell[c] !== 0) continue;
+            for (let i = (c - c0) * nPixels; i < (c - c0 + 1) * nPixels; i++) flags[i] |= BadPixel.NO_DARK_DATA;
+          }
+        }
+        await sink.onGroup(s, c0, c1, { offsetAdu: g.meanAdu, noiseAdu: g.stdAdu, digitalMeanAdu: g.digitalMean, digitalStdAdu: g.digitalStd, badPixels: flags });
+      };
+      const st = await darkPassInGroups(
+        runs[s],
+        { backend, nCells, digital: spec.digital, acceptGain: spec.acceptGain?.(s), threads: request.threads, progress: request.progress, phase: `${spec.stageNames[s]} gain`, reuse },
+        {
+          cellsPerGroup: sink.cellsPerGroup,
+          limits: spec.limits(s),
+          onGroup,
+        },
+      );
+      stages.push(st);
+      flagged.push(st.flagged as DarkBadPixelCounts);
+    }
+  } finally {
+    await closeDarkPassReuse(reuse);
+  }
+  return { nCells, nPixels, stages, flagged, gainSignatures: signatures };
 }

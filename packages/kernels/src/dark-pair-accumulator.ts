@@ -202,41 +202,46 @@ function addPair4(
  * Mean and std (ddof 0) of analog and digital values per (cell, pixel), in float64 like
  * finalizeDarkCpu: mean = ref + S/n, var = (Q - S^2/n) / n (with 1/n computed once per cell).
  * @param state - the accumulator (unchanged)
- * @param out - four outputs of nCells * nPixels values
+ * @param out - four outputs (at least (c1 - outCell0) * nPixels values); cell c goes to values [(c - outCell0) * nPixels, (c - outCell0 + 1) * nPixels)
  * @param c0 - first cell to finalize (default 0); other cells' outputs are left alone
  * @param c1 - end of the cell range (default all cells)
+ * @param outCell0 - cell the outputs start at (default 0: outputs of all nCells; c0 for outputs of just a cell group)
  */
-export function finalizeDarkPairCpu(state: DarkPairAccumulator, out: DarkPairFinalizeOutput, c0 = 0, c1 = state.nCells): void {
-  const n = state.nCells * state.nPixels;
-  for (const [name, arr] of Object.entries(out)) {
-    if (arr.length !== n) throw new DetcalError('SHAPE_MISMATCH', `finalizeDarkPair: out.${name} has ${arr.length} values, expected nCells * nPixels = ${n}`);
-  }
+export function finalizeDarkPairCpu(state: DarkPairAccumulator, out: DarkPairFinalizeOutput, c0 = 0, c1 = state.nCells, outCell0 = 0): void {
   ensure(Number.isInteger(c0) && Number.isInteger(c1) && 0 <= c0 && c0 <= c1 && c1 <= state.nCells, `finalizeDarkPair: cell range [${c0}, ${c1}) is not inside [0, ${state.nCells})`);
+  ensure(Number.isInteger(outCell0) && 0 <= outCell0 && outCell0 <= c0, `finalizeDarkPair: outputs start at cell ${outCell0}, after the first cell ${c0} to finalize`);
+  const n = (c1 - outCell0) * state.nPixels;
+  for (const [name, arr] of Object.entries(out)) {
+    if (arr.length < n) throw new DetcalError('SHAPE_MISMATCH', `finalizeDarkPair: out.${name} has ${arr.length} values, cells ${outCell0}..${c1} of ${state.nPixels} pixels need ${n}`);
+  }
   for (let c = c0; c < c1; c++) {
-    finalizeCell(state, out, c * state.nPixels, (c + 1) * state.nPixels, state.framesPerCell[c]);
+    finalizeCell(state, out, c * state.nPixels, (c + 1) * state.nPixels, (c - outCell0) * state.nPixels, state.framesPerCell[c]);
   }
 }
 
-function finalizeCell(state: DarkPairAccumulator, out: DarkPairFinalizeOutput, k0: number, k1: number, n: number): void {
+function finalizeCell(state: DarkPairAccumulator, out: DarkPairFinalizeOutput, k0: number, k1: number, o0: number, n: number): void {
   const { ref, sum, sumSq } = state;
   const { meanAdu, stdAdu, digitalMean, digitalStd } = out;
   if (n === 0) {
-    meanAdu.fill(NaN, k0, k1);
-    stdAdu.fill(NaN, k0, k1);
-    digitalMean.fill(NaN, k0, k1);
-    digitalStd.fill(NaN, k0, k1);
+    const o1 = o0 + (k1 - k0);
+    meanAdu.fill(NaN, o0, o1);
+    stdAdu.fill(NaN, o0, o1);
+    digitalMean.fill(NaN, o0, o1);
+    digitalStd.fill(NaN, o0, o1);
     return;
   }
   // one division per cell instead of four per pixel (results agree with finalizeDarkCpu to ~1e-16 relative)
   const inv = 1 / n;
+  const shift = o0 - k0;
   for (let k = k0; k < k1; k++) {
     const j = 2 * k;
+    const o = k + shift;
     const s = sum[j], t = sum[j + 1];
-    meanAdu[k] = ref[j] + s * inv;
-    digitalMean[k] = ref[j + 1] + t * inv;
+    meanAdu[o] = ref[j] + s * inv;
+    digitalMean[o] = ref[j + 1] + t * inv;
     const v = (sumSq[j] - s * s * inv) * inv;
     const w = (sumSq[j + 1] - t * t * inv) * inv;
-    stdAdu[k] = v > 0 ? Math.sqrt(v) : 0;
-    digitalStd[k] = w > 0 ? Math.sqrt(w) : 0;
+    stdAdu[o] = v > 0 ? Math.sqrt(v) : 0;
+    digitalStd[o] = w > 0 ? Math.sqrt(w) : 0;
   }
 }

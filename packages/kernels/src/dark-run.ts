@@ -65,6 +65,8 @@ export interface DarkPassReuse {
   pair?: DarkPairAccumulator;
   /** Workers bound to `pair` (set by darkPass when it ran with threads). */
   pool?: DarkWorkerPool;
+  /** Output buffers of grouped passes (darkPassInGroups), two sets for finishing one group while the previous is delivered. */
+  groupBuffers?: Array<Omit<DarkPassGroup, 'framesPerCell' | 'count'>>;
 }
 
 /**
@@ -75,6 +77,7 @@ export async function closeDarkPassReuse(reuse: DarkPassReuse): Promise<void> {
   const pool = reuse.pool;
   reuse.pool = undefined;
   reuse.pair = undefined;
+  reuse.groupBuffers = undefined;
   await pool?.close();
 }
 
@@ -107,6 +110,37 @@ export interface DarkPassResult {
   /** What the bad-pixel rules flagged, when opts.badPixels was given. */
   flagged?: DarkBadPixelCounts;
 }
+
+/** Statistics of cells [c0, c1) of a grouped pass: (c1 - c0) * nPixels values each, cell-major; valid until onGroup resolves. */
+export interface DarkPassGroup {
+  /** Mean per (cell, pixel), ADU. */
+  meanAdu: Float32Array;
+  /** Std per (cell, pixel), ADU. */
+  stdAdu: Float32Array;
+  /** Mean of the gain values, with digital. */
+  digitalMean?: Float32Array;
+  /** Std of the gain values, with digital. */
+  digitalStd?: Float32Array;
+  /** Dark bad-pixel flags of the group (zero before the rules; only with limits). */
+  flags?: Uint32Array;
+  /** Accepted values per (cell, pixel) of the group, when they differ between the pixels of a cell (uniformCount false). */
+  count?: Uint32Array;
+  /** Frames of each memory cell in the whole pass (index = cell id); every pixel of a cell has that many values when count is absent. */
+  framesPerCell: Uint32Array;
+}
+
+/** How a grouped pass hands its statistics on: group of memory cells by group, so only a group's outputs are in memory. */
+export interface DarkPassGroups {
+  /** Memory cells per group (the last group may be smaller). */
+  cellsPerGroup: number;
+  /** Apply the dark bad-pixel rules (per memory cell) with these limits; the group's flags hold the result. */
+  limits?: DarkBadPixelLimits;
+  /** Receives cells [c0, c1), in cell order; the next group is finalized while this promise is pending. */
+  onGroup(c0: number, c1: number, group: DarkPassGroup): Promise<void>;
+}
+
+/** What a grouped pass returns: the counts of a DarkPassResult, the statistics having gone to onGroup. */
+export type DarkPassSummary = Omit<DarkPassResult, 'meanAdu' | 'stdAdu' | 'digitalMean' | 'digitalStd' | 'count' | 'rejected'>;
 
 /** count per (cell, pixel) from a count per cell. */
 function broadcastPerCell(perCell: Uint32Array, nPixels: number): Uint32Array {
@@ -217,12 +251,35 @@ function createPassState(opts: DarkPassOptions, nPixels: number, first: FrameBlo
  * @returns statistics per (cell, pixel) and frame counts
  */
 export async function darkPass(stream: FrameStream, opts: DarkPassOptions): Promise<DarkPassResult> {
+  return withPassState(opts, async (state) => finishFull(await streamPass(stream, opts, state), opts));
+}
+
+/**
+ * Streams a run once and hands mean / std (and the dark bad-pixel flags) on group of memory cells by
+ * group: with the CPU pair accumulator only one or two groups of outputs exist at a time (the workers
+ * finalize the next group while onGroup handles the last), instead of nCells * nPixels values per
+ * statistic. Other accumulators finalize all cells and hand on views. opts.out and opts.badPixels
+ * are not used (the groups carry the outputs; groups.limits the rules).
+ * @param stream - the run's frames
+ * @param opts - as darkPass
+ * @param groups - cells per group, bad-pixel limits, the receiver
+ * @returns frame counts and flagged pixels of the pass
+ */
+export async function darkPassInGroups(stream: FrameStream, opts: DarkPassOptions, groups: DarkPassGroups): Promise<DarkPassSummary> {
+  if (!(Number.isInteger(groups.cellsPerGroup) && groups.cellsPerGroup > 0)) {
+    throw new DetcalError('BAD_INPUT', `dark pass: cellsPerGroup must be a positive integer, got ${groups.cellsPerGroup}`);
+  }
+  const plain = { ...opts, out: undefined, badPixels: undefined };
+  return withPassState(plain, async (state) => finishInGroups(await streamPass(stream, plain, state), plain, groups));
+}
+
+/** Runs a pass with its state, stopping a worker pool the pass started (one kept by opts.reuse outlives it). */
+async function withPassState<T>(opts: DarkPassOptions, run: (state: { current?: PassState }) => Promise<T>): Promise<T> {
   const state: { current?: PassState } = {};
   try {
-    return await streamPass(stream, opts, state);
+    return await run(state);
   } finally {
     const pool = state.current?.pool;
-    // a pool kept by opts.reuse outlives the pass (closeDarkPassReuse stops it)
     if (pool && opts.reuse?.pool !== pool) await pool.close();
   }
 }
@@ -250,7 +307,13 @@ async function accumulateBlock(st: PassState, opts: DarkPassOptions, block: Fram
 /** Blocks a pass keeps alive at once: those queued at the workers and the one being read. */
 const BLOCKS_IN_FLIGHT = BLOCKS_QUEUED + 1;
 
-async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { current?: PassState }): Promise<DarkPassResult> {
+/** A run accumulated: the pass state (drained) and its frame counts. */
+interface Accumulated {
+  st: PassState;
+  base: { nCells: number; nPixels: number; frames: number; emptyFrames: number; framesPerCell: Uint32Array };
+}
+
+async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { current?: PassState }): Promise<Accumulated> {
   const { nCells } = opts;
   const nPixels = stream.rows * stream.cols;
   if (opts.digital && !stream.hasGain) throw new DetcalError('BAD_INPUT', `${stream.label}: no per-pixel gain values in this run; the digital statistics need them`);
@@ -301,7 +364,12 @@ async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { c
   if (frames === 0 || !st) {
     throw new DetcalError('BAD_INPUT', `${stream.label}: no non-empty frames${emptyFrames ? ` (${emptyFrames} empty frames skipped)` : ''}; a dark run needs data`);
   }
-  const base = { nCells, nPixels, frames, emptyFrames, framesPerCell };
+  return { st, base: { nCells, nPixels, frames, emptyFrames, framesPerCell } };
+}
+
+/** Finalizes all cells into opts.out (or new arrays) and applies opts.badPixels. */
+async function finishFull({ st, base }: Accumulated, opts: DarkPassOptions): Promise<DarkPassResult> {
+  const { nCells, nPixels, framesPerCell } = base;
   if (st.kind === 'pair') {
     const size = nCells * nPixels;
     const given = opts.out;
@@ -336,4 +404,107 @@ async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { c
   const flagged = opts.badPixels ? darkBadPixels(a.mean, a.std, opts.badPixels.flags, opts.badPixels.limits, { nCells, nPixels }) : undefined;
   return {
     flagged, ...base, meanAdu: a.mean, stdAdu: a.std, count: st.analog.count, rejected: st.analog.rejected, digitalMean: d?.mean, digitalStd: d?.std };
+}
+
+/** Sums of flagged counts (evalError: the sum of each part's larger NaN count, as the workers report it). */
+function addCounts(a: DarkBadPixelCounts | undefined, b: DarkBadPixelCounts | undefined): DarkBadPixelCounts | undefined {
+  if (!a || !b) return a ?? b;
+  return { offset: a.offset + b.offset, noise: a.noise + b.noise, evalError: a.evalError + b.evalError, stdZero: a.stdZero + b.stdZero };
+}
+
+/** Output buffers of one group. */
+type GroupBuffers = Omit<DarkPassGroup, 'framesPerCell' | 'count'>;
+
+/** Two sets of group outputs of `values` values: kept in opts.reuse across passes, shared memory when workers finalize. */
+function groupBuffers(opts: DarkPassOptions, values: number, shared: boolean, digital: boolean): GroupBuffers[] {
+  const old = opts.reuse?.groupBuffers;
+  if (old && old[0].meanAdu.length >= values && (old[0].meanAdu.buffer instanceof SharedArrayBuffer) === shared && !!old[0].digitalMean === digital) return old;
+  const make = (): GroupBuffers => {
+    const f32 = (): Float32Array => new Float32Array(shared ? new SharedArrayBuffer(4 * values) : new ArrayBuffer(4 * values));
+    return {
+      meanAdu: f32(),
+      stdAdu: f32(),
+      digitalMean: digital ? f32() : undefined,
+      digitalStd: digital ? f32() : undefined,
+      flags: new Uint32Array(shared ? new SharedArrayBuffer(4 * values) : new ArrayBuffer(4 * values)),
+    };
+  };
+  const sets = [make(), make()];
+  if (opts.reuse) opts.reuse.groupBuffers = sets;
+  return sets;
+}
+
+/** Views of the first `values` values of a buffer set, flags zeroed when the rules run. */
+function groupViews(b: Omit<DarkPassGroup, 'framesPerCell'>, values: number, withFlags: boolean, framesPerCell: Uint32Array): DarkPassGroup {
+  const flags = withFlags ? (b.flags as Uint32Array).subarray(0, values) : undefined;
+  flags?.fill(0);
+  return {
+    meanAdu: b.meanAdu.subarray(0, values),
+    stdAdu: b.stdAdu.subarray(0, values),
+    digitalMean: b.digitalMean?.subarray(0, values),
+    digitalStd: b.digitalStd?.subarray(0, values),
+    flags,
+    framesPerCell,
+  };
+}
+
+async function finishInGroups({ st, base }: Accumulated, opts: DarkPassOptions, groups: DarkPassGroups): Promise<DarkPassSummary> {
+  const { nCells, nPixels } = base;
+  const G = Math.min(groups.cellsPerGroup, nCells);
+  const starts = Array.from({ length: Math.ceil(nCells / G) }, (_, i) => i * G);
+  const limits = groups.limits;
+  let flagged: DarkBadPixelCounts | undefined;
+  if (st.kind === 'pair') {
+    const sets = groupBuffers(opts, G * nPixels, !!st.pool, true);
+    // cells [c0, c0 + G) into buffer set i: on the workers, or here
+    const finish = async (c0: number, i: number): Promise<DarkPassGroup> => {
+      const c1 = Math.min(nCells, c0 + G);
+      const v = groupViews(sets[i], (c1 - c0) * nPixels, !!limits, base.framesPerCell);
+      const out = { meanAdu: v.meanAdu, stdAdu: v.stdAdu, digitalMean: v.digitalMean as Float32Array, digitalStd: v.digitalStd as Float32Array };
+      let counts: DarkBadPixelCounts | undefined;
+      if (st.pool) {
+        counts = await st.pool.finishPair(out, limits ? { flags: v.flags as Uint32Array, limits } : undefined, { c0, c1 });
+      } else {
+        finalizeDarkPairCpu(st.pair, out, c0, c1, c0);
+        if (limits) counts = darkBadPixels(v.meanAdu, v.stdAdu, v.flags as Uint32Array, limits, { nCells: c1 - c0, nPixels });
+      }
+      flagged = addCounts(flagged, counts);
+      return v;
+    };
+    let next = finish(starts[0], 0);
+    for (let g = 0; g < starts.length; g++) {
+      const view = await next;
+      // the workers finalize the next group into the other buffer set while this one is handed on
+      if (g + 1 < starts.length) {
+        next = finish(starts[g + 1], (g + 1) % 2);
+        next.catch(() => undefined); // a failure surfaces when the group is awaited
+      }
+      try {
+        await groups.onGroup(starts[g], Math.min(nCells, starts[g] + G), view);
+      } catch (err) {
+        if (g + 1 < starts.length) await next.catch(() => undefined);
+        throw err;
+      }
+    }
+    return { ...base, uniformCount: true, flagged: limits ? flagged : undefined };
+  }
+  // general accumulators: finalize every cell, then hand on views
+  const a = finalize(opts.backend, st.analog);
+  const d = st.digital ? finalize(opts.backend, st.digital) : undefined;
+  const flags = limits ? new Uint32Array(nCells * nPixels) : undefined;
+  if (limits) flagged = darkBadPixels(a.mean, a.std, flags as Uint32Array, limits, { nCells, nPixels });
+  for (const c0 of starts) {
+    const c1 = Math.min(nCells, c0 + G);
+    const [k0, k1] = [c0 * nPixels, c1 * nPixels];
+    await groups.onGroup(c0, c1, {
+      meanAdu: a.mean.subarray(k0, k1),
+      stdAdu: a.std.subarray(k0, k1),
+      digitalMean: d?.mean.subarray(k0, k1),
+      digitalStd: d?.std.subarray(k0, k1),
+      flags: flags?.subarray(k0, k1),
+      count: st.analog.count.subarray(k0, k1),
+      framesPerCell: base.framesPerCell,
+    });
+  }
+  return { ...base, uniformCount: false, flagged };
 }

@@ -128,11 +128,12 @@ export class DarkWorkerPool {
    * After the last block of a pair pass: each worker finalizes its share of the cells into the shared
    * outputs and, with badPixels, applies the dark bad-pixel rules to them (statistics per cell, so the
    * flags equal those of one call over all cells).
-   * @param out - shared outputs (nCells * nPixels each)
-   * @param badPixels - shared flags of the stage (nCells * nPixels) and its limits
+   * @param out - shared outputs: nCells * nPixels values each, or, with `cells`, (c1 - c0) * nPixels values holding cells c0..c1
+   * @param badPixels - shared flags of the stage (laid out like `out`) and its limits
+   * @param cells - finalize only cells [c0, c1) (a group), into outputs that start at cell c0; default all cells into full outputs
    * @returns the flagged counts summed over the workers (evalError: the sum of each share's larger NaN count), when badPixels was given
    */
-  async finishPair(out: DarkPairFinalizeOutput, badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits }): Promise<DarkBadPixelCounts | undefined> {
+  async finishPair(out: DarkPairFinalizeOutput, badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits }, cells?: { c0: number; c1: number }): Promise<DarkBadPixelCounts | undefined> {
     await this.drain();
     const id = this.nextId++;
     let resolve!: () => void, reject!: (err: Error) => void;
@@ -141,8 +142,11 @@ export class DarkWorkerPool {
     const entry = { left: this.workers.length, resolve, reject, done, counts: [] as DarkBadPixelCounts[] };
     this.inFlight.set(id, entry);
     const T = this.workers.length;
+    const first = cells?.c0 ?? 0;
+    const n = (cells?.c1 ?? this.nCells) - first;
     this.workers.forEach((w, t) => {
-      const msg: DarkWorkerPairFinish = { type: 'pair-finish', id, out, c0: Math.floor((t * this.nCells) / T), c1: Math.floor(((t + 1) * this.nCells) / T), badPixels };
+      const c0 = first + Math.floor((t * n) / T), c1 = first + Math.floor(((t + 1) * n) / T);
+      const msg: DarkWorkerPairFinish = { type: 'pair-finish', id, out, c0, c1, outCell0: cells ? first : 0, badPixels };
       w.postMessage(msg);
     });
     await this.drain();

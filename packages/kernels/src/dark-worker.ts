@@ -46,9 +46,12 @@ export interface DarkWorkerBlock {
 export interface DarkWorkerPairFinish {
   type: 'pair-finish';
   id: number;
+  /** Shared outputs (and badPixels.flags) holding cells from outCell0 on. */
   out: DarkPairFinalizeOutput;
   c0: number;
   c1: number;
+  /** Cell at index 0 of the outputs and flags (0: arrays of all cells; a group's first cell: arrays of that group). */
+  outCell0: number;
   badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits };
 }
 
@@ -69,11 +72,11 @@ parentPort?.on('message', (msg: DarkWorkerInit | DarkWorkerBlock | DarkWorkerPai
   const { analog, digital, pair, p0, p1 } = init;
   if (msg.type === 'pair-finish') {
     if (!pair) throw new Error('dark worker: pair finish without a pair accumulator');
-    finalizeDarkPairCpu(pair, msg.out, msg.c0, msg.c1);
+    finalizeDarkPairCpu(pair, msg.out, msg.c0, msg.c1, msg.outCell0);
     let counts: DarkBadPixelCounts | undefined;
     if (msg.badPixels) {
       const nPixels = pair.nPixels;
-      const [k0, k1] = [msg.c0 * nPixels, msg.c1 * nPixels];
+      const [k0, k1] = [(msg.c0 - msg.outCell0) * nPixels, (msg.c1 - msg.outCell0) * nPixels];
       counts = darkBadPixels(msg.out.meanAdu.subarray(k0, k1) as Float32Array, msg.out.stdAdu.subarray(k0, k1) as Float32Array, msg.badPixels.flags.subarray(k0, k1), msg.badPixels.limits, { nCells: msg.c1 - msg.c0, nPixels });
     }
     const reply: DarkWorkerFinishReply = { id: msg.id, counts };
