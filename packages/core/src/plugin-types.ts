@@ -321,8 +321,8 @@ export type ConstantLayout = Omit<ConstantArray, 'data'>;
 export interface ConstantSink {
   /** Called once, before any values, with every constant's final layout (the sink preallocates them). */
   begin(layouts: readonly ConstantLayout[]): Promise<void>;
-  /** Values of cells [cellStart, cellEnd) of every constant: final shapes with the 'cell' axis cut to the range; buffers are reused once it resolves. */
-  write(cellStart: number, cellEnd: number, part: Record<string, ConstantArray>): Promise<void>;
+  /** Values of cells [cellStart, cellEnd) of every constant (final shapes, 'cell' axis cut to the range), or with `at` (axis name -> index, e.g. { gain: 1 }) of the constants in part, those axes cut to that index; buffers are reused once it resolves. */
+  write(cellStart: number, cellEnd: number, part: Record<string, ConstantArray>, at?: Readonly<Record<string, number>>): Promise<void>;
 }
 
 /** One gain step of a plugin ('xray', 'current-source', 'combine' ...). */
@@ -393,6 +393,8 @@ export interface DetectorSteps {
   simulate(options: SimulateOptions): Simulation;
   /** Turns dark runs into constants (offset, noise, bad pixels, thresholds ...). */
   dark?(request: DarkRequest): Promise<ConstantSet>;
+  /** Optional bounded-memory form of dark: delivers the same constants to `sink` in slabs (cell groups, per gain) and returns the set's metadata. */
+  darkToSink?(request: DarkRequest, sink: ConstantSink): Promise<ConstantMetadata>;
   /** Gain characterization steps by name (e.g. 'xray', 'current-source', 'combine'). */
   gain?: Readonly<Record<string, GainStep>>;
   /** Sets up the correction of raw frames with resolved constants; throws a DetcalError when they do not fit. */

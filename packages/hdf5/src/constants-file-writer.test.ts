@@ -4,7 +4,7 @@ import { makeConstant, makeConstantSet, sizeOf, type ConstantArray, type Constan
 import { describe, expect, it } from 'vitest';
 import { describeWithH5py, runPython } from './fixtures/python.js';
 import { useTempDirs } from './fixtures/temp-dir.js';
-import { readConstantsFile, readConstantsFileLazily, writeConstantsFile } from './constants-file.js';
+import { forEachConstantSlab, readConstantsFile, readConstantsFileLazily, writeConstantsFile } from './constants-file.js';
 import { ConstantsFileWriter } from './constants-file-writer.js';
 
 const tempDir = useTempDirs();
@@ -45,6 +45,31 @@ async function streamed(file: string, set: ConstantSet, group: number): Promise<
   await w.finish(set.metadata);
 }
 
+/** Index `i` of axis 0 of a part, that axis kept with length 1. */
+function index0(c: ConstantArray, i: number): ConstantArray {
+  const inner = sizeOf(c.shape.slice(1));
+  const src = c.data as unknown as { slice(a: number, b: number): NumericArray };
+  return { ...c, shape: [1, ...c.shape.slice(1)], data: src.slice(i * inner, (i + 1) * inner) };
+}
+
+/** Writes `set` slab by slab: for each index of a leading gain / threshold axis (last first), cell groups of `group`, one constant per call. */
+async function streamedSlabs(file: string, set: ConstantSet, group: number): Promise<void> {
+  const w = new ConstantsFileWriter(file);
+  await w.begin(Object.values(set.constants).map(({ data: _data, ...layout }) => layout));
+  for (const c of Object.values(set.constants)) {
+    const lead = c.dims[0] === 'gain' || c.dims[0] === 'threshold' ? c.dims[0] : undefined;
+    for (let i = (lead ? c.shape[0] : 1) - 1; i >= 0; i--) {
+      for (let c0 = 0; c0 < CELLS; c0 += group) {
+        const c1 = Math.min(CELLS, c0 + group);
+        const p = part(c, c0, c1);
+        if (lead) await w.write(c0, c1, { [c.name]: index0(p, i) }, { [lead]: i });
+        else await w.write(c0, c1, { [c.name]: p }, {});
+      }
+    }
+  }
+  await w.finish(set.metadata);
+}
+
 describe('ConstantsFileWriter', () => {
   it('writes, group of cells by group, the set writeConstantsFile writes whole (any group size)', async () => {
     const dir = tempDir();
@@ -61,6 +86,49 @@ describe('ConstantsFileWriter', () => {
         expect(Array.from(b.data as ArrayLike<number>)).toEqual(Array.from(c.data as ArrayLike<number>));
       }
     }
+  });
+
+  it('writes the same set slab by slab (one gain or threshold index and cell group of one constant per call, any order)', async () => {
+    const file = path.join(tempDir(), 'slabs.h5');
+    const set = cellSet();
+    await streamedSlabs(file, set, 2);
+    const back = await readConstantsFile(file);
+    for (const c of Object.values(set.constants)) expect(Array.from(back.constants[c.name].data as ArrayLike<number>)).toEqual(Array.from(c.data as ArrayLike<number>));
+    const w = new ConstantsFileWriter(path.join(tempDir(), 'x.h5'));
+    await w.begin([{ name: 'a', dtype: 'f4', shape: [2, CELLS, 3], dims: ['gain', 'cell', 'pix'], unit: '' }]);
+    await expect(w.write(0, 1, { b: makeConstant('b', new Float32Array(3), [1, 1, 3], ['gain', 'cell', 'pix'], '') }, { gain: 0 })).rejects.toThrow(/constant b is not in the file begun/);
+    await expect(w.write(0, 1, { a: { name: 'a', dtype: 'f4', shape: [1, 1, 3], dims: ['gain', 'cell', 'pix'], unit: '', data: new Float32Array(6) } }, { gain: 1 })).rejects.toThrow(/a must be f4 \[1,1,3\], got f4 of 6 values/);
+    w.abort();
+  });
+
+  it('creates the datasets zero-filled even where the HDF5 heap held other values before', async () => {
+    const dir = tempDir();
+    // a 4 MB write leaves non-zero values in the heap that the next, larger zero region overlaps
+    const big = makeConstantSet(cellSet().metadata, [makeConstant('x', new Float32Array(1 << 20).fill(3.5), [1, 1 << 20], ['gain', 'cell'], '')]);
+    await writeConstantsFile(path.join(dir, 'big.h5'), big);
+    const w = new ConstantsFileWriter(path.join(dir, 'zeros.h5'));
+    await w.begin([
+      { name: 'f', dtype: 'f4', shape: [3, 1 << 19, 2], dims: ['gain', 'cell', 'pix'], unit: 'ADU' },
+      { name: 'u', dtype: 'u4', shape: [1 << 20, 1], dims: ['cell', 'pix'], unit: '' },
+    ]);
+    await w.finish(cellSet().metadata);
+    const back = await readConstantsFile(path.join(dir, 'zeros.h5'));
+    expect((back.constants.f.data as Float32Array).every((v) => v === 0)).toBe(true);
+    expect((back.constants.u.data as Uint32Array).every((v) => v === 0)).toBe(true);
+    expect(back.constants.f.shape).toEqual([3, 1 << 19, 2]);
+    expect(back.constants.f.unit).toBe('ADU');
+  });
+
+  it('forEachConstantSlab: each gain / threshold index of a constant in turn, other constants whole', async () => {
+    const file = path.join(tempDir(), 'slab-read.h5');
+    const set = cellSet();
+    await writeConstantsFile(file, set);
+    const seen: Array<[string, number | null, number[]]> = [];
+    await forEachConstantSlab(file, (l, i, data) => seen.push([l.name, i, Array.from(data as ArrayLike<number>)]));
+    const whole = (name: string) => Array.from(set.constants[name].data as ArrayLike<number>);
+    const n = CELLS * R * K;
+    expect(seen.map(([name, i]) => `${name}:${i}`).sort()).toEqual(['analogGains:0', 'analogGains:1', 'analogGains:2', 'digitalMeans:null', 'flags:0', 'flags:1', 'levels:null']);
+    for (const [name, i, data] of seen) expect(data).toEqual(i === null ? whole(name) : whole(name).slice(i * n, (i + 1) * n));
   });
 
   it('abort() after a failed group leaves neither the file nor its temp file', async () => {
@@ -99,6 +167,8 @@ describeWithH5py('h5py: a streamed constants file is the file writeConstantsFile
     const whole = path.join(dir, 'whole.h5'), groups = path.join(dir, 'groups.h5');
     await writeConstantsFile(whole, cellSet());
     await streamed(groups, cellSet(), 2);
+    const slabs = path.join(dir, 'slabs.h5');
+    await streamedSlabs(slabs, cellSet(), 3);
     const code = `
 import sys, json, h5py, numpy as np
 a, b = h5py.File(sys.argv[1], 'r'), h5py.File(sys.argv[2], 'r')
@@ -110,5 +180,7 @@ print(json.dumps({'keys': [sorted(a.keys()), sorted(b.keys())], 'file_attrs_equa
     expect(res.keys[0]).toEqual(res.keys[1]);
     expect(res.file_attrs_equal).toBe(true);
     for (const k of res.keys[0]) expect([k, ...res.datasets[k]]).toEqual([k, true, true, true, true, true]);
+    const bySlab = runPython(code, [whole, slabs]) as typeof res;
+    for (const k of bySlab.keys[0]) expect([k, ...bySlab.datasets[k]]).toEqual([k, true, true, true, true, true]);
   });
 });

@@ -1,20 +1,22 @@
 /**
  * A detcal constants file written group of memory cells by group (a ConstantSink for GainStep.runToSink):
  * begin() creates `<file>.tmp` with every dataset at its final shape, dtype and attributes (contiguous,
- * like writeConstantsFile: the values are zero-filled first, one dataset at a time), write() stores one
- * cell group as a hyperslab of each dataset, finish() adds the metadata attributes and renames the file
- * into place; abort() removes the temp file. Only one group's values need to be in memory. The file is the
- * one writeConstantsFile writes for the same set (detcal axis order).
+ * like writeConstantsFile; zero-filled without a full-size buffer: createZeroDatasets), write() stores one
+ * cell group as a hyperslab of each dataset (or, with `at`, a cell group of one gain / threshold index of
+ * some datasets), finish() adds the metadata attributes and renames the file into place; abort() removes
+ * the temp file. Only one group's values need to be in memory. The file is the one writeConstantsFile
+ * writes for the same set (detcal axis order).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DetcalError, allocate, cellAxisOf, sizeOf, type ConstantArray, type ConstantLayout, type ConstantMetadata, type ConstantSink, type DType, type NumericArray } from '@detcal/core';
+import { DetcalError, cellAxisOf, sinkSlab, sizeOf, type ConstantArray, type ConstantLayout, type ConstantMetadata, type ConstantSink } from '@detcal/core';
 import { h5wasm, loadHdf5 } from './h5wasm-runtime.js';
 import { withHdf5Errors } from './hdf5-errors.js';
 import type { H5Dataset, H5File } from './hdf5-file.js';
 import { removeQuietly, setAttribute, tmpPathFor } from './hdf5-write.js';
 import { writeMetadataAttrs } from './constants-metadata.js';
-import { CONSTANTS_FORMAT, writeConstantArray, type WrittenFile } from './constants-file.js';
+import { CONSTANTS_FORMAT, type WrittenFile } from './constants-file.js';
+import { createZeroDatasets } from './zero-datasets.js';
 
 /** One preallocated dataset and its cell axis. */
 interface Target {
@@ -49,21 +51,18 @@ export class ConstantsFileWriter implements ConstantSink {
     const h5 = withHdf5Errors(`${this.tmp}: cannot create`, 'check that the folder exists and is writable', () => new h5wasm.File(path.resolve(this.tmp), 'w'));
     this.h5 = h5;
     try {
-      // one zero buffer per dtype, as large as the largest dataset: its pages are never written, so they cost no memory
-      const zeros = new Map<DType, NumericArray>();
-      for (const l of layouts) {
-        const n = sizeOf(l.shape);
-        if ((zeros.get(l.dtype)?.length ?? -1) < n) zeros.set(l.dtype, allocate(l.dtype, n));
-      }
       withHdf5Errors(`${this.tmp}: writing failed`, 'check free disk space', () => {
         setAttribute(h5, 'format', CONSTANTS_FORMAT);
         setAttribute(h5, 'format_version', 1);
         setAttribute(h5, 'layout', 'detcal');
-        for (const l of layouts) {
-          const zero = zeros.get(l.dtype) as unknown as { subarray(a: number, b: number): NumericArray };
-          const ds = writeConstantArray(h5, l.name, { ...l, data: zero.subarray(0, sizeOf(l.shape)) });
+        const datasets = createZeroDatasets(h5, layouts);
+        layouts.forEach((l, i) => {
+          const ds = datasets[i];
+          // the attributes writeConstantArray gives a dataset
+          if (l.dims.length > 0) setAttribute(ds, 'dims', [...l.dims]);
+          setAttribute(ds, 'unit', l.unit);
           this.targets.push({ layout: l, axis: cellAxisOf(l), ds });
-        }
+        });
       });
     } catch (err) {
       this.abort();
@@ -71,16 +70,21 @@ export class ConstantsFileWriter implements ConstantSink {
     }
   }
 
-  /** Writes cells [cellStart, cellEnd) of every constant (each part: the final shape with the cell axis cut to the range). */
-  async write(cellStart: number, cellEnd: number, part: Record<string, ConstantArray>): Promise<void> {
+  /**
+   * Writes cells [cellStart, cellEnd) of every constant (each part: the final shape with the cell axis cut
+   * to the range), or, with `at` (axis name -> index), of the constants in part, with those axes cut to the index.
+   */
+  async write(cellStart: number, cellEnd: number, part: Record<string, ConstantArray>, at?: Readonly<Record<string, number>>): Promise<void> {
     if (!this.h5) throw new DetcalError('INTERNAL', `${this.tmp}: write before begin (or after finish / abort)`);
-    for (const t of this.targets) {
+    const targets = at ? Object.keys(part).map((name) => this.targets.find((t) => t.layout.name === name) ?? name) : this.targets;
+    for (const t of targets) {
+      if (typeof t === 'string') throw new DetcalError('INTERNAL', `cell group ${cellStart}..${cellEnd}: constant ${t} is not in the file begun`);
+      const ranges = sinkSlab(t.layout, cellStart, cellEnd, at);
+      const expected = ranges.map(([a, b]) => b - a);
       const p = part[t.layout.name];
-      const expected = t.layout.shape.map((n, i) => (i === t.axis ? cellEnd - cellStart : n));
       if (!p || sizeOf(expected) !== p.data.length || p.dtype !== t.layout.dtype) {
         throw new DetcalError('INTERNAL', `cell group ${cellStart}..${cellEnd}: constant ${t.layout.name} must be ${t.layout.dtype} [${expected}], got ${p ? `${p.dtype} of ${p.data.length} values` : 'nothing'}`);
       }
-      const ranges = t.layout.shape.map((n, i): [number, number] => (i === t.axis ? [cellStart, cellEnd] : [0, n]));
       withHdf5Errors(`${this.tmp}: writing ${t.layout.name} cells ${cellStart}..${cellEnd} failed`, 'check free disk space', () => t.ds.write_slice(ranges, p.data));
     }
   }

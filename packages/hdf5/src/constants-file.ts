@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DetcalError, makeConstantSet, toEuxfelOrder, type ConstantArray, type ConstantLayout, type ConstantSet } from '@detcal/core';
+import { DetcalError, makeConstantSet, toEuxfelOrder, type ConstantArray, type ConstantLayout, type ConstantSet, type NumericArray } from '@detcal/core';
 import { asNumeric, describeDtype, dtypeOfMetadata } from './dtype-map.js';
 import { h5wasm, loadHdf5 } from './h5wasm-runtime.js';
 import { withHdf5Errors } from './hdf5-errors.js';
@@ -144,6 +144,35 @@ export async function readConstantsFileLazily(file: string): Promise<ConstantSet
     }
     if (arrays.length === 0) throw new DetcalError('BAD_INPUT', `${file}: no constant datasets at the root; pass a constants file written by detcal`);
     return makeConstantSet(readMetadataAttrs(h5, file), arrays);
+  } finally {
+    h5.close();
+  }
+}
+
+/**
+ * Reads a constants file (detcal layout) one slab at a time, for statistics of sets too large to hold:
+ * a constant whose first axis is 'gain' or 'threshold' (longer than 1) index by index, any other whole.
+ * @param file - the constants file
+ * @param visit - gets each constant's layout, the first-axis index (null: whole constant) and the values; the values are not kept
+ */
+export async function forEachConstantSlab(file: string, visit: (layout: ConstantLayout, index: number | null, data: NumericArray) => void): Promise<void> {
+  await loadHdf5();
+  const h5 = openHdf5Sync(file);
+  try {
+    const layout = String(getAttribute(h5, 'layout') ?? 'detcal');
+    if (layout !== 'detcal') throw new DetcalError('BAD_INPUT', `${file}: attribute layout is "${layout}"; slab reading needs the detcal layout, read it with readConstantsFile`);
+    for (const name of h5.keys()) {
+      const ds = h5.get(name);
+      if (!(ds instanceof h5wasm.Dataset)) continue;
+      const l = readConstantLayout(h5, file, `/${name}`, name, ds);
+      const read = (what: string, get: () => unknown): NumericArray =>
+        withHdf5Errors(`${file}: reading ${name}${what} failed`, 'the file may be damaged; check it with `detcal inspect`', () => asNumeric(get(), `/${name}`) as NumericArray);
+      if ((l.dims[0] === 'gain' || l.dims[0] === 'threshold') && l.shape[0] > 1) {
+        for (let i = 0; i < l.shape[0]; i++) visit(l, i, read(`[${i}]`, () => ds.slice([[i, i + 1]])));
+      } else {
+        visit(l, null, read('', () => ds.value));
+      }
+    }
   } finally {
     h5.close();
   }

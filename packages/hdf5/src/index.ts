@@ -17,6 +17,7 @@ export * from './raw-writer.js';
 export * from './constants-metadata.js';
 export * from './constants-file.js';
 export * from './constants-file-writer.js';
+export * from './zero-datasets.js';
 export * from './calcat-file.js';
 export * from './inspect.js';
 export * from './format-inspect.js';

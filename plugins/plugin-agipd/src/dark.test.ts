@@ -1,8 +1,8 @@
 // AGIPD dark against the simulator's truth: offsets, noise, thresholds, bad pixels, bad input.
 import { describe, expect, it } from 'vitest';
-import { BadPixel, type ConstantSet, type DarkRequest, type FrameStream } from '@detcal/core';
+import { BadPixel, collectingSink, type ConstantSet, type DarkRequest, type FrameStream } from '@detcal/core';
 import { createCpuBackend, frameStreamFromRun } from '@detcal/kernels';
-import { agipdDark } from './dark.js';
+import { agipdDark, agipdDarkToSink } from './dark.js';
 import { agipdPlugin } from './plugin.js';
 
 const TRAINS = 160; // frames per cell
@@ -82,4 +82,29 @@ describe('agipd dark vs simulated truth', () => {
     const low = frameStreamFromRun(other.runs[2], { rows: 512, cols: 128, hasGain: true });
     await expect(agipdDark(request([cached[0], cached[1], low]))).rejects.toThrow(/different memory-cell counts .*: 2, .*: 3/);
   });
+});
+
+describe('agipdDarkToSink (bounded memory, cell groups per gain stage)', () => {
+  // 18 cells: two groups of 16 and 2 cells per stage
+  const small = agipdPlugin.steps.simulate({ kind: 'dark', seed: 9, trains: 8, cells: 18, module: 0, firstRun: 1, framesPerSequence: 10000 });
+  const smallStreams = (): FrameStream[] => small.runs.map((r) => frameStreamFromRun(r, { blockFrames: 36, rows: 512, cols: 128, hasGain: true, cache: true }));
+  it('delivers the constants and metadata agipdDark returns (1 thread and 2 workers)', async () => {
+    const cachedSmall = smallStreams();
+    for (const threads of [1, 2]) {
+      const whole = await agipdDark({ ...request(cachedSmall), threads });
+      const { sink, set } = collectingSink();
+      const metadata = await agipdDarkToSink({ ...request(cachedSmall), threads }, sink);
+      const streamed = set(metadata);
+      expect(Object.keys(streamed.constants)).toEqual(Object.keys(whole.constants));
+      for (const c of Object.values(whole.constants)) {
+        const s = streamed.constants[c.name];
+        expect([c.name, s.shape, s.dims, s.unit, s.dtype]).toEqual([c.name, c.shape, c.dims, c.unit, c.dtype]);
+        expect(Buffer.from(s.data.buffer, s.data.byteOffset, s.data.byteLength).equals(Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength))).toBe(true);
+      }
+      expect({ ...streamed.metadata, createdAt: '' }).toEqual({ ...whole.metadata, createdAt: '' });
+      // the defects the simulation injected make the flag comparison meaningful
+      const flags = whole.constants.BadPixelsDark.data as Uint32Array;
+      expect(flags.some((v) => v !== 0)).toBe(true);
+    }
+  }, 240_000);
 });

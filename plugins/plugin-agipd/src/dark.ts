@@ -4,10 +4,33 @@
  * digital means and stds; BadPixelsDark with the EuXFEL bits, GAIN_THRESHOLDING_ERROR where the
  * digital levels of adjacent stages are not separated by thresholds_gain_sigma summed stds.
  */
-import { BadPixel, darkMetadata, makeConstant, makeConstantSet, numberParam, resolveParameters, type ConstantSet, type DarkRequest } from '@detcal/core';
-import { characterizeGainStages } from '@detcal/kernels';
+import { BadPixel, darkMetadata, makeConstant, makeConstantSet, numberParam, resolveParameters, type ConstantArray, type ConstantLayout, type ConstantMetadata, type ConstantSet, type ConstantSink, type DarkRequest } from '@detcal/core';
+import { characterizeGainStages, characterizeGainStagesInGroups, type GainStageDarkSpec } from '@detcal/kernels';
 import { AGIPD_DARK_PARAMETERS, agipdStageLimits } from './dark-parameters.js';
 import { agipdGeometry } from './geometry.js';
+
+/**
+ * One gain-stage pair's thresholds over values [0, n) of its arrays: threshold = mean of the two
+ * stages' digital means; GAIN_THRESHOLDING_ERROR on both stages where the digital levels are not
+ * separated by gainSigma summed stds (NaN separations fail the comparison too, so they are flagged).
+ * @returns pixels newly flagged (neither stage had the bit before)
+ */
+function thresholdPair(
+  lo: Float32Array, hi: Float32Array, slo: Float32Array, shi: Float32Array, gainSigma: number,
+  flagsLo: Uint32Array, flagsHi: Uint32Array, thresholds: Float32Array,
+): number {
+  let flagged = 0;
+  for (let i = 0; i < thresholds.length; i++) {
+    thresholds[i] = (lo[i] + hi[i]) / 2;
+    const separation = hi[i] - lo[i];
+    if (!(separation > gainSigma * (slo[i] + shi[i]))) {
+      if ((flagsLo[i] & BadPixel.GAIN_THRESHOLDING_ERROR) === 0 && (flagsHi[i] & BadPixel.GAIN_THRESHOLDING_ERROR) === 0) flagged++;
+      flagsLo[i] |= BadPixel.GAIN_THRESHOLDING_ERROR;
+      flagsHi[i] |= BadPixel.GAIN_THRESHOLDING_ERROR;
+    }
+  }
+  return flagged;
+}
 
 /** Thresholds [2][cell][pixel] and GAIN_THRESHOLDING_ERROR flags from the digital statistics of the three stages. */
 export function agipdThresholds(
@@ -20,47 +43,105 @@ export function agipdThresholds(
   const thresholds = new Float32Array(2 * n);
   let flagged = 0;
   for (let t = 0; t < 2; t++) {
-    const lo = digitalMean[t], hi = digitalMean[t + 1], slo = digitalStd[t], shi = digitalStd[t + 1];
-    for (let i = 0; i < n; i++) {
-      thresholds[t * n + i] = (lo[i] + hi[i]) / 2;
-      const separation = hi[i] - lo[i];
-      // NaN separations fail the comparison too, so they are flagged.
-      if (!(separation > gainSigma * (slo[i] + shi[i]))) {
-        if ((badPixels[t * n + i] & BadPixel.GAIN_THRESHOLDING_ERROR) === 0 && (badPixels[(t + 1) * n + i] & BadPixel.GAIN_THRESHOLDING_ERROR) === 0) flagged++;
-        badPixels[t * n + i] |= BadPixel.GAIN_THRESHOLDING_ERROR;
-        badPixels[(t + 1) * n + i] |= BadPixel.GAIN_THRESHOLDING_ERROR;
-      }
-    }
+    flagged += thresholdPair(
+      digitalMean[t], digitalMean[t + 1], digitalStd[t], digitalStd[t + 1], gainSigma,
+      badPixels.subarray(t * n, (t + 1) * n), badPixels.subarray((t + 1) * n, (t + 2) * n), thresholds.subarray(t * n, (t + 1) * n),
+    );
   }
   return { thresholds, flagged };
+}
+
+/** How AGIPD's three gain-stage runs are characterized. */
+function agipdStageSpec(p: ReturnType<typeof resolveParameters>): GainStageDarkSpec {
+  const g = agipdGeometry;
+  return { detector: 'AGIPD', stageNames: g.gainStageNames, rows: g.moduleRows, cols: g.moduleCols, digital: true, limits: (s) => agipdStageLimits(p, s) };
+}
+
+/** Layouts of the AGIPD dark constants, in the order agipdDark returns them. */
+function agipdDarkLayouts(nCells: number): ConstantLayout[] {
+  const g = agipdGeometry;
+  const dims = ['gain', 'cell', 'row', 'col'];
+  const shape = [3, nCells, g.moduleRows, g.moduleCols];
+  return [
+    { name: 'Offset', dtype: 'f4', shape, dims, unit: 'ADU' },
+    { name: 'Noise', dtype: 'f4', shape, dims, unit: 'ADU' },
+    { name: 'ThresholdsDark', dtype: 'f4', shape: [2, nCells, g.moduleRows, g.moduleCols], dims: ['threshold', 'cell', 'row', 'col'], unit: 'ADU' },
+    { name: 'DigitalMean', dtype: 'f4', shape, dims, unit: 'ADU' },
+    { name: 'DigitalStd', dtype: 'f4', shape, dims, unit: 'ADU' },
+    { name: 'BadPixelsDark', dtype: 'u4', shape, dims, unit: '' },
+  ];
 }
 
 /** Runs the AGIPD dark characterization. */
 export async function agipdDark(request: DarkRequest): Promise<ConstantSet> {
   const p = resolveParameters(AGIPD_DARK_PARAMETERS, request.parameters);
-  const g = agipdGeometry;
-  const r = await characterizeGainStages(request, {
-    detector: 'AGIPD',
-    stageNames: g.gainStageNames,
-    rows: g.moduleRows,
-    cols: g.moduleCols,
-    digital: true,
-    limits: (s) => agipdStageLimits(p, s),
-  });
+  const r = await characterizeGainStages(request, agipdStageSpec(p));
   const digitalMean = r.stages.map((s) => s.digitalMean as Float32Array);
   const digitalStd = r.stages.map((s) => s.digitalStd as Float32Array);
   const th = agipdThresholds(digitalMean, digitalStd, numberParam(p, 'thresholds_gain_sigma'), r.badPixels);
-  const dims = ['gain', 'cell', 'row', 'col'];
-  const shape = [3, r.nCells, g.moduleRows, g.moduleCols];
+  const data: Record<string, ConstantArray['data']> = { Offset: r.offsetAdu, Noise: r.noiseAdu, ThresholdsDark: th.thresholds, DigitalMean: r.digitalMeanAdu as Float32Array, DigitalStd: r.digitalStdAdu as Float32Array, BadPixelsDark: r.badPixels };
   return makeConstantSet(
     darkMetadata(request, 'agipd', { ...p, gainThresholdingErrors: th.flagged, gainSignatures: r.gainSignatures }, { memoryCells: r.nCells }),
-    [
-      makeConstant('Offset', r.offsetAdu, shape, dims, 'ADU'),
-      makeConstant('Noise', r.noiseAdu, shape, dims, 'ADU'),
-      makeConstant('ThresholdsDark', th.thresholds, [2, r.nCells, g.moduleRows, g.moduleCols], ['threshold', 'cell', 'row', 'col'], 'ADU'),
-      makeConstant('DigitalMean', r.digitalMeanAdu as Float32Array, shape, dims, 'ADU'),
-      makeConstant('DigitalStd', r.digitalStdAdu as Float32Array, shape, dims, 'ADU'),
-      makeConstant('BadPixelsDark', r.badPixels, shape, dims, ''),
-    ],
+    agipdDarkLayouts(r.nCells).map((l) => makeConstant(l.name, data[l.name], l.shape, l.dims, l.unit)),
   );
+}
+
+/** Memory cells per group of agipdDarkToSink: 16 cells are 4 MB per statistic. */
+const CELLS_PER_GROUP = 16;
+
+/**
+ * agipdDark with bounded memory: each stage's constants go to `sink` in cell groups as the stage is
+ * finalized (ConstantSink.write with { gain: stage } / { threshold: t }); the same values as agipdDark.
+ * Besides the accumulator, memory holds the previous stage's digital mean, digital std and flags
+ * (12 bytes per cell and pixel), which its thresholds with the next stage need, and two cell groups.
+ * @param request - the dark request (three runs: high, medium, low gain)
+ * @param sink - receives the constants (begin: the layouts of agipdDark's constants)
+ * @returns the metadata of the set
+ */
+export async function agipdDarkToSink(request: DarkRequest, sink: ConstantSink): Promise<ConstantMetadata> {
+  const p = resolveParameters(AGIPD_DARK_PARAMETERS, request.parameters);
+  const gainSigma = numberParam(p, 'thresholds_gain_sigma');
+  const g = agipdGeometry;
+  const nPixels = g.moduleRows * g.moduleCols;
+  let prev: { mean: Float32Array; std: Float32Array; flags: Uint32Array } | undefined;
+  let thresholds = new Float32Array(0);
+  let flaggedTotal = 0;
+  let layouts: ConstantLayout[] = [];
+  const part = (name: string, data: ConstantArray['data'], n: number): Record<string, ConstantArray> => {
+    const l = layouts.find((x) => x.name === name) as ConstantLayout;
+    return { [name]: { ...l, shape: [1, n, g.moduleRows, g.moduleCols], data } };
+  };
+  const r = await characterizeGainStagesInGroups(request, agipdStageSpec(p), {
+    cellsPerGroup: CELLS_PER_GROUP,
+    async begin(nCells) {
+      layouts = agipdDarkLayouts(nCells);
+      await sink.begin(layouts);
+      const n = nCells * nPixels;
+      prev = { mean: new Float32Array(n), std: new Float32Array(n), flags: new Uint32Array(n) };
+      thresholds = new Float32Array(CELLS_PER_GROUP * nPixels);
+    },
+    async onGroup(stage, c0, c1, grp) {
+      const carry = prev as NonNullable<typeof prev>;
+      const [k0, k1] = [c0 * nPixels, c1 * nPixels];
+      const n = c1 - c0;
+      const mean = grp.digitalMeanAdu as Float32Array, std = grp.digitalStdAdu as Float32Array;
+      const prevFlags = carry.flags.subarray(k0, k1);
+      if (stage > 0) {
+        // thresholds between the previous stage and this one; the previous stage's flags are then final
+        const th = thresholds.subarray(0, k1 - k0);
+        flaggedTotal += thresholdPair(carry.mean.subarray(k0, k1), mean, carry.std.subarray(k0, k1), std, gainSigma, prevFlags, grp.badPixels, th);
+        await sink.write(c0, c1, part('ThresholdsDark', th, n), { threshold: stage - 1 });
+        await sink.write(c0, c1, part('BadPixelsDark', prevFlags, n), { gain: stage - 1 });
+      }
+      await sink.write(c0, c1, { ...part('Offset', grp.offsetAdu, n), ...part('Noise', grp.noiseAdu, n), ...part('DigitalMean', mean, n), ...part('DigitalStd', std, n) }, { gain: stage });
+      if (stage === g.gainStageNames.length - 1) {
+        await sink.write(c0, c1, part('BadPixelsDark', grp.badPixels, n), { gain: stage });
+      } else {
+        carry.mean.set(mean, k0);
+        carry.std.set(std, k0);
+        prevFlags.set(grp.badPixels);
+      }
+    },
+  });
+  return darkMetadata(request, 'agipd', { ...p, gainThresholdingErrors: flaggedTotal, gainSignatures: r.gainSignatures }, { memoryCells: r.nCells });
 }

@@ -11,7 +11,7 @@ export { AGIPD_ADC_MAX_ADU, AGIPD_ANALOG_STAGES, AGIPD_DARK_RUNS, AGIPD_DIGITAL_
 
 /** The plugin module detcal loads: getPlugin() returns the AGIPD plugin. */
 export default { getPlugin() { return agipdPlugin; } } satisfies DetectorModule;
-export { agipdDark, agipdThresholds } from './dark.js';
+export { agipdDark, agipdDarkToSink, agipdThresholds } from './dark.js';
 export { AGIPD_DARK_PARAMETERS, agipdStageLimits } from './dark-parameters.js';
 export { simulateAgipdLight, drawAgipdLightTruth, AGIPD_GAIN_MODEL, AGIPD_LIGHT_PHOTON_ENERGY_KEV } from './simulate-light.js';
 export { agipdCorrect, agipdPlanes, AGIPD_CORRECT_CONSTANTS } from './correct.js';

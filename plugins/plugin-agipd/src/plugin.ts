@@ -4,7 +4,7 @@ import { agipdConstantTypes } from './constant-types.js';
 import { agipdGeometry } from './geometry.js';
 import { agipdLayout } from './layout.js';
 import { simulateAgipdDark } from './simulate-dark.js';
-import { agipdDark } from './dark.js';
+import { agipdDark, agipdDarkToSink } from './dark.js';
 import { AGIPD_DARK_PARAMETERS } from './dark-parameters.js';
 import { checkSimulateOptions } from '@detcal/simulator';
 import { simulateAgipdLight } from './simulate-light.js';
@@ -35,6 +35,7 @@ export const agipdPlugin: DetectorPlugin = {
       return options.kind === 'light' ? simulateAgipdLight(options) : simulateAgipdDark(options);
     },
     dark: agipdDark,
+    darkToSink: agipdDarkToSink,
     gain: { ...AGIPD_XRAY_GAIN_STEPS, ...AGIPD_CS_GAIN_STEPS },
     correct: agipdCorrect,
   },
