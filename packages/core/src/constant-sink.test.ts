@@ -52,6 +52,10 @@ describe('streamed constant sets', () => {
     const s = set({ detectorType: 'x', detectorId: 'X', module: 0, conditions: {}, sourceRuns: [], createdAt: '', toolVersion: '', parameters: {} });
     expect(Array.from(s.constants.stageMajor.data as Float32Array)).toEqual(Array.from(slab(0, 5, false)));
     expect(Array.from(s.constants.cellMajor.data as Float32Array)).toEqual(Array.from(slab(0, 5, true)));
+    // read gives back what was written, addressed like write
+    expect(Array.from((await sink.read?.('cellMajor', 1, 3, { gain: 1 })) as Float32Array)).toEqual([110, 111, 112, 120, 121, 122]);
+    expect(Array.from((await sink.read?.('stageMajor', 4, 5, { gain: 0 })) as Float32Array)).toEqual([40, 41, 42]);
+    await expect(sink.read?.('nothing', 0, 1)).rejects.toThrow(/no constant nothing/);
     await expect(sink.write(0, 1, { other: makeConstant('other', new Float32Array(3), [1, 1, 3], layouts[0].dims, '') }, { gain: 0 })).rejects.toThrow(/no constant other/);
     expect(() => sinkSlab(layouts[0], 0, 1, { gain: 2 })).toThrow(/has no gain index 2/);
     expect(() => sinkSlab(layouts[0], 0, 1, { threshold: 0 })).toThrow(/has no threshold index 0/);

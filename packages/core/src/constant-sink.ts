@@ -29,10 +29,11 @@ export function copyCellSlab(whole: NumericArray, shape: readonly number[], axis
 }
 
 /**
- * Copies `part` (a hyperslab in C order) into `whole` of `shape`: ranges[i] = [start, end) along axis i.
- * Runs along the innermost axes that the slab covers whole are copied at once.
+ * Copies `part` (a hyperslab in C order) into `whole` of `shape`: ranges[i] = [start, end) along axis i,
+ * or, with `toPart`, the hyperslab of `whole` into `part`. Runs along the innermost axes that the slab
+ * covers whole are copied at once.
  */
-export function copySlab(whole: NumericArray, shape: readonly number[], ranges: ReadonlyArray<readonly [number, number]>, part: NumericArray): void {
+export function copySlab(whole: NumericArray, shape: readonly number[], ranges: ReadonlyArray<readonly [number, number]>, part: NumericArray, toPart = false): void {
   const lengths = ranges.map(([a, b]) => b - a);
   if (ranges.length !== shape.length || ranges.some(([a, b], i) => !(0 <= a && a <= b && b <= shape[i])) || sizeOf(lengths) !== part.length) {
     throw new DetcalError('INTERNAL', `slab ${ranges.map(([a, b]) => `${a}:${b}`).join(',')} of ${part.length} values does not fit shape [${shape}]`);
@@ -42,13 +43,14 @@ export function copySlab(whole: NumericArray, shape: readonly number[], ranges: 
   while (k > 0 && lengths[k] === shape[k]) k--;
   const run = sizeOf(lengths.slice(k));
   const strides = shape.map((_, i) => sizeOf(shape.slice(i + 1)));
-  const dst = whole as unknown as { set(src: ArrayLike<number | bigint>, offset: number): void };
-  const src = part as unknown as { subarray(a: number, b: number): ArrayLike<number | bigint> };
+  type Typed = { set(src: ArrayLike<number | bigint>, offset: number): void; subarray(a: number, b: number): ArrayLike<number | bigint> };
+  const w = whole as unknown as Typed, p = part as unknown as Typed;
   const idx = ranges.slice(0, k).map(([a]) => a);
   for (let from = 0; from < part.length; from += run) {
     let at = ranges[k][0] * strides[k];
     for (let i = 0; i < k; i++) at += idx[i] * strides[i];
-    dst.set(src.subarray(from, from + run), at);
+    if (toPart) p.set(w.subarray(at, at + run), from);
+    else w.set(p.subarray(from, from + run), at);
     for (let i = k - 1; i >= 0; i--) {
       if (++idx[i] < ranges[i][1]) break;
       idx[i] = ranges[i][0];
@@ -99,6 +101,14 @@ export function collectingSink(): { sink: ConstantSink; set(metadata: ConstantMe
         if (!p) throw new DetcalError('INTERNAL', `cell group ${cellStart}..${cellEnd} lacks constant ${a.name}`);
         copyCellSlab(a.data, a.shape, cellAxisOf(a), cellStart, p.data);
       }
+    },
+    async read(name, cellStart, cellEnd, at) {
+      const a = arrays.find((x) => x.name === name);
+      if (!a) throw new DetcalError('INTERNAL', `read of cells ${cellStart}..${cellEnd}: no constant ${name} was begun`);
+      const ranges = sinkSlab(a, cellStart, cellEnd, at);
+      const out = allocate(a.dtype, sizeOf(ranges.map(([x, y]) => y - x)));
+      copySlab(a.data, a.shape, ranges, out, true);
+      return out;
     },
   };
   return { sink, set: (metadata) => makeConstantSet(metadata, arrays) };

@@ -257,6 +257,14 @@ export interface BlockReadOptions {
   keep?: number;
   /** Read only the first this many frames, in blocks of at most that size (a quick look, e.g. a run's gain stage). Streams may ignore it and yield more. */
   frames?: number;
+  /** With keep: the reused arrays live here, so consecutive passes (also over other runs of the same frame shape) share them instead of each allocating its own; one pass at a time. */
+  ring?: BlockRing;
+}
+
+/** Block arrays a consumer lends to successive blocks() calls (BlockReadOptions.ring); start with { slots: [] }. */
+export interface BlockRing {
+  /** The reused blocks, managed by the streams. */
+  slots: Array<FrameBlock | undefined>;
 }
 
 /** A numeric algorithm parameter: a number, a [lo, hi] range, or a list per gain stage. */
@@ -323,6 +331,8 @@ export interface ConstantSink {
   begin(layouts: readonly ConstantLayout[]): Promise<void>;
   /** Values of cells [cellStart, cellEnd) of every constant (final shapes, 'cell' axis cut to the range), or with `at` (axis name -> index, e.g. { gain: 1 }) of the constants in part, those axes cut to that index; buffers are reused once it resolves. */
   write(cellStart: number, cellEnd: number, part: Record<string, ConstantArray>, at?: Readonly<Record<string, number>>): Promise<void>;
+  /** Optional: the values written so far of one constant's slab (addressed like write), for steps that finish earlier slabs later instead of holding them. */
+  read?(name: string, cellStart: number, cellEnd: number, at?: Readonly<Record<string, number>>): Promise<NumericArray>;
 }
 
 /** One gain step of a plugin ('xray', 'current-source', 'combine' ...). */

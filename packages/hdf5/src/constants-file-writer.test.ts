@@ -96,9 +96,17 @@ describe('ConstantsFileWriter', () => {
     for (const c of Object.values(set.constants)) expect(Array.from(back.constants[c.name].data as ArrayLike<number>)).toEqual(Array.from(c.data as ArrayLike<number>));
     const w = new ConstantsFileWriter(path.join(tempDir(), 'x.h5'));
     await w.begin([{ name: 'a', dtype: 'f4', shape: [2, CELLS, 3], dims: ['gain', 'cell', 'pix'], unit: '' }]);
-    await expect(w.write(0, 1, { b: makeConstant('b', new Float32Array(3), [1, 1, 3], ['gain', 'cell', 'pix'], '') }, { gain: 0 })).rejects.toThrow(/constant b is not in the file begun/);
-    await expect(w.write(0, 1, { a: { name: 'a', dtype: 'f4', shape: [1, 1, 3], dims: ['gain', 'cell', 'pix'], unit: '', data: new Float32Array(6) } }, { gain: 1 })).rejects.toThrow(/a must be f4 \[1,1,3\], got f4 of 6 values/);
+    // read gives back a slab as written (and zeros where nothing was written yet)
+    await w.write(1, 3, { a: makeConstant('a', Float32Array.from([1, 2, 3, 4, 5, 6]), [1, 2, 3], ['gain', 'cell', 'pix'], '') }, { gain: 1 });
+    expect(Array.from((await w.read('a', 2, 4, { gain: 1 })) as Float32Array)).toEqual([4, 5, 6, 0, 0, 0]);
+    expect(Array.from((await w.read('a', 0, 1, { gain: 0 })) as Float32Array)).toEqual([0, 0, 0]);
+    await expect(w.read('b', 0, 1)).rejects.toThrow(/constant b is not in the file begun/);
     w.abort();
+    const w2 = new ConstantsFileWriter(path.join(tempDir(), 'y.h5'));
+    await w2.begin([{ name: 'a', dtype: 'f4', shape: [2, CELLS, 3], dims: ['gain', 'cell', 'pix'], unit: '' }]);
+    await expect(w2.write(0, 1, { b: makeConstant('b', new Float32Array(3), [1, 1, 3], ['gain', 'cell', 'pix'], '') }, { gain: 0 })).rejects.toThrow(/constant b is not in the file begun/);
+    await expect(w2.write(0, 1, { a: { name: 'a', dtype: 'f4', shape: [1, 1, 3], dims: ['gain', 'cell', 'pix'], unit: '', data: new Float32Array(6) } }, { gain: 1 })).rejects.toThrow(/a must be f4 \[1,1,3\], got f4 of 6 values/);
+    w2.abort();
   });
 
   it('creates the datasets zero-filled even where the HDF5 heap held other values before', async () => {
@@ -129,6 +137,10 @@ describe('ConstantsFileWriter', () => {
     const n = CELLS * R * K;
     expect(seen.map(([name, i]) => `${name}:${i}`).sort()).toEqual(['analogGains:0', 'analogGains:1', 'analogGains:2', 'digitalMeans:null', 'flags:0', 'flags:1', 'levels:null']);
     for (const [name, i, data] of seen) expect(data).toEqual(i === null ? whole(name) : whole(name).slice(i * n, (i + 1) * n));
+    const ordered: string[] = [];
+    await forEachConstantSlab(file, (l, i) => ordered.push(`${l.name}:${i}`), ['levels', 'flags']);
+    expect(ordered).toEqual(['levels:null', 'flags:0', 'flags:1']);
+    await expect(forEachConstantSlab(file, () => undefined, ['missing'])).rejects.toThrow(/no constant dataset missing/);
   });
 
   it('abort() after a failed group leaves neither the file nor its temp file', async () => {

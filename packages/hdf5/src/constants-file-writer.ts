@@ -9,7 +9,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DetcalError, cellAxisOf, sinkSlab, sizeOf, type ConstantArray, type ConstantLayout, type ConstantMetadata, type ConstantSink } from '@detcal/core';
+import { DetcalError, cellAxisOf, sinkSlab, sizeOf, type ConstantArray, type ConstantLayout, type ConstantMetadata, type ConstantSink, type NumericArray } from '@detcal/core';
+import { asNumeric } from './dtype-map.js';
 import { h5wasm, loadHdf5 } from './h5wasm-runtime.js';
 import { withHdf5Errors } from './hdf5-errors.js';
 import type { H5Dataset, H5File } from './hdf5-file.js';
@@ -87,6 +88,15 @@ export class ConstantsFileWriter implements ConstantSink {
       }
       withHdf5Errors(`${this.tmp}: writing ${t.layout.name} cells ${cellStart}..${cellEnd} failed`, 'check free disk space', () => t.ds.write_slice(ranges, p.data));
     }
+  }
+
+  /** Reads back the values written so far of one constant's slab, addressed like write (cells [cellStart, cellEnd), axes in `at` cut to their index). */
+  async read(name: string, cellStart: number, cellEnd: number, at?: Readonly<Record<string, number>>): Promise<NumericArray> {
+    if (!this.h5) throw new DetcalError('INTERNAL', `${this.tmp}: read before begin (or after finish / abort)`);
+    const t = this.targets.find((x) => x.layout.name === name);
+    if (!t) throw new DetcalError('INTERNAL', `read of cells ${cellStart}..${cellEnd}: constant ${name} is not in the file begun`);
+    const ranges = sinkSlab(t.layout, cellStart, cellEnd, at);
+    return withHdf5Errors(`${this.tmp}: reading back ${name} cells ${cellStart}..${cellEnd} failed`, 'the temp file may be damaged; run again', () => asNumeric(t.ds.slice(ranges), name) as NumericArray);
   }
 
   /** Writes the set's metadata attributes, closes the file and renames it into place. */

@@ -154,16 +154,20 @@ export async function readConstantsFileLazily(file: string): Promise<ConstantSet
  * a constant whose first axis is 'gain' or 'threshold' (longer than 1) index by index, any other whole.
  * @param file - the constants file
  * @param visit - gets each constant's layout, the first-axis index (null: whole constant) and the values; the values are not kept
+ * @param names - constants to visit, in this order (default: every dataset at the root, in the file's name order)
  */
-export async function forEachConstantSlab(file: string, visit: (layout: ConstantLayout, index: number | null, data: NumericArray) => void): Promise<void> {
+export async function forEachConstantSlab(file: string, visit: (layout: ConstantLayout, index: number | null, data: NumericArray) => void, names?: readonly string[]): Promise<void> {
   await loadHdf5();
   const h5 = openHdf5Sync(file);
   try {
     const layout = String(getAttribute(h5, 'layout') ?? 'detcal');
     if (layout !== 'detcal') throw new DetcalError('BAD_INPUT', `${file}: attribute layout is "${layout}"; slab reading needs the detcal layout, read it with readConstantsFile`);
-    for (const name of h5.keys()) {
+    for (const name of names ?? h5.keys()) {
       const ds = h5.get(name);
-      if (!(ds instanceof h5wasm.Dataset)) continue;
+      if (!(ds instanceof h5wasm.Dataset)) {
+        if (names) throw new DetcalError('BAD_INPUT', `${file}: no constant dataset ${name}; pass a constants file that holds it`);
+        continue;
+      }
       const l = readConstantLayout(h5, file, `/${name}`, name, ds);
       const read = (what: string, get: () => unknown): NumericArray =>
         withHdf5Errors(`${file}: reading ${name}${what} failed`, 'the file may be damaged; check it with `detcal inspect`', () => asNumeric(get(), `/${name}`) as NumericArray);

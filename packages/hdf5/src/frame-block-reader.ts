@@ -1,5 +1,5 @@
 /** Reading blocks of frames: read plans executed against the run's files, strided selections through windows. */
-import { DetcalError, type FrameBlock } from '@detcal/core';
+import { DetcalError, type BlockRing, type FrameBlock } from '@detcal/core';
 import fs from 'node:fs';
 import { readPieceDirect, type Scratch } from './direct-piece-read.js';
 import type { DirectStorage } from './direct-storage.js';
@@ -74,7 +74,7 @@ export interface BlockReader {
  * with it by then): reads then land in memory that is already mapped, several times faster than
  * fresh buffers, whose page faults dominated the read time.
  */
-export async function* iterateBlocks(reader: BlockReader, segments: Segment[], sel: FrameSelection, blockFrames: number, keep?: number): AsyncGenerator<FrameBlock> {
+export async function* iterateBlocks(reader: BlockReader, segments: Segment[], sel: FrameSelection, blockFrames: number, keep?: number, shared?: BlockRing): AsyncGenerator<FrameBlock> {
   await loadHdf5();
   let open: { index: number; h5: H5File; fd: number | null } | undefined;
   const close = (): void => {
@@ -107,7 +107,9 @@ export async function* iterateBlocks(reader: BlockReader, segments: Segment[], s
   // HDF5 strided hyperslab costs ~7 ms a frame, a window ~0.2 ms a frame, a single-frame read ~1 ms.
   const window = Math.max(32, blockFrames);
   const perWindow = Math.max(1, Math.floor((window - 1) / sel.stride) + 1);
-  const ring: (FrameBlock | undefined)[] = keep !== undefined && keep >= 1 ? new Array<FrameBlock | undefined>(Math.floor(keep)) : [];
+  const slots = keep !== undefined && keep >= 1 ? Math.floor(keep) : 0;
+  const ring: (FrameBlock | undefined)[] = slots && shared ? shared.slots : new Array<FrameBlock | undefined>(slots);
+  if (ring.length !== slots) ring.length = slots;
   let windowBlock: FrameBlock | undefined;
   try {
     for (let start = 0, i = 0; start < sel.count; start += blockFrames, i++) {
@@ -144,19 +146,49 @@ function copyFrame(src: FrameBlock, from: number, dst: FrameBlock, to: number): 
   if (src.pulseIds && dst.pulseIds) dst.pulseIds[to] = src.pulseIds[from];
 }
 
-/** Block `slot` of the ring, reused when it has n frames (ids cleared, pixels overwritten by the read), else a new one. */
+/** True when a block (maybe of another run) has arrays for a block of n frames of this reader (as large or larger). */
+function fits(reader: BlockReader, old: FrameBlock, n: number): boolean {
+  const { rows, cols, analogDigital } = reader.geo;
+  // the gain array allocateBlock gives this reader's blocks (none when no file has gain values)
+  const gain = analogDigital ? Uint16Array : !reader.states.some((s) => s.present.gain) ? undefined : reader.gainIsU1 ? Uint8Array : Uint16Array;
+  return (
+    old.nFrames >= n && old.rows === rows && old.cols === cols &&
+    old.data instanceof (reader.floatData ? Float32Array : Uint16Array) &&
+    (gain === undefined ? old.gain === undefined : old.gain instanceof gain) &&
+    (old.pulseIds !== undefined) === reader.pulseIdsKnown
+  );
+}
+
+/**
+ * Block `slot` of the ring, reused when it fits n frames of this reader (ids cleared, pixels overwritten by
+ * the read; a shorter block is a view of the first n frames), else a new one.
+ */
 function reuseBlock(reader: BlockReader, ring: (FrameBlock | undefined)[], slot: number, firstFrame: number, n: number): FrameBlock {
   const old = ring[slot];
-  if (old === undefined || old.nFrames !== n) {
+  if (old === undefined || !fits(reader, old, n)) {
     const fresh = allocateBlock(reader, firstFrame, n);
     ring[slot] = fresh;
     return { ...fresh };
   }
-  clearIds(old);
+  const size = n * old.rows * old.cols;
+  const view: FrameBlock = {
+    ...old,
+    module: reader.module,
+    firstFrame,
+    nFrames: n,
+    data: old.nFrames === n ? old.data : old.data.subarray(0, size),
+    gain: old.gain && old.nFrames !== n ? old.gain.subarray(0, size) : old.gain,
+    cellIds: old.cellIds.subarray(0, n),
+    trainIds: old.trainIds.subarray(0, n),
+    pulseIds: old.pulseIds?.subarray(0, n),
+  };
+  if (view.gain === undefined) delete view.gain;
+  if (view.pulseIds === undefined) delete view.pulseIds;
+  clearIds(view);
   // separate gain datasets: values of files without one are zero in a fresh block, keep them so
   // (analog / digital entries always fill both halves)
-  if (old.gain && !reader.geo.analogDigital && reader.states.some((s) => !s.present.gain)) old.gain.fill(0);
-  return { ...old, firstFrame };
+  if (view.gain && !reader.geo.analogDigital && reader.states.some((s) => !s.present.gain)) view.gain.fill(0);
+  return view;
 }
 
 /** Zeroes the id arrays of a reused block (they are not all written by every read). */

@@ -56,14 +56,34 @@ describe('openFrameSource on the h5py AGIPD-like run (frame-analog-digital, 2 se
     expect(b2.gain?.buffer).toBe(b0.gain?.buffer);
     expect(b3.data.buffer).toBe(b1.data.buffer);
     expect(b1.data.buffer).not.toBe(b0.data.buffer);
-    // the short last block (2 frames) gets arrays of its own
-    expect(b4.data.buffer).not.toBe(b2.data.buffer);
+    // the short last block (2 frames) reads into the first frames of its slot's arrays
+    expect(b4.data.buffer).toBe(b2.data.buffer);
+    expect(b4.data.length).toBe(2 * ROWS * COLS);
+    expect(b4.cellIds).toHaveLength(2);
     const look = await collect(await agipdSource({ blockFrames: 7, firstFrame: 2 }), { frames: 3 });
     expect(look.blockSizes).toEqual([3]);
     expect(look.data).toEqual(expectedFrames(agipdAnalog, [2, 3, 4], ROWS, COLS));
     const strided = await collect(await agipdSource({ firstFrame: 3, lastFrame: 27, stride: 4, blockFrames: 2 }), { keep: 1 });
     expect(strided.data).toEqual(expectedFrames(agipdAnalog, range(3, 27, 4), ROWS, COLS));
     expect(strided.cellIds).toEqual(range(3, 27, 4).map((f) => f % 5));
+  });
+
+  it('with a ring, passes over runs share the reused arrays and yield the same frames; other shapes get their own', async () => {
+    const fresh = await collect(await agipdSource({ blockFrames: 7 }));
+    const ring = { slots: [] };
+    const first = await collect(await agipdSource({ blockFrames: 7 }), { keep: 2, ring });
+    const second = await collect(await agipdSource({ blockFrames: 7, firstFrame: 1 }), { keep: 2, ring });
+    for (const key of ['data', 'gain', 'cellIds', 'trainIds', 'pulseIds'] as const) expect(first[key]).toEqual(fresh[key]);
+    expect(second.data).toEqual(expectedFrames(agipdAnalog, range(1, 30), ROWS, COLS));
+    expect(second.cellIds).toEqual(range(1, 30).map((f) => f % 5));
+    // the second pass (29 frames: 7, 7, 7, 7, 1) reads into the first pass's two slots
+    expect(second.blocks[0].data.buffer).toBe(first.blocks[0].data.buffer);
+    expect(second.blocks[1].gain?.buffer).toBe(first.blocks[3].gain?.buffer);
+    expect(second.blocks[4].data.buffer).toBe(first.blocks[4].data.buffer);
+    // a run whose frames are another shape (Jungfrau) does not take the AGIPD arrays
+    const jf = await collect(await openFrameSource({ files: [jungfrauFile], layout: jungfrauLike, module: 0, blockFrames: 7 }), { keep: 2, ring });
+    expect(jf.blocks[0].data.buffer).not.toBe(first.blocks[0].data.buffer);
+    expect(ring.slots).toHaveLength(2);
   });
 
   it('selects a frame range with a stride across the sequence-file boundary', async () => {

@@ -77,7 +77,7 @@ describe('characterizeGainStagesInGroups', () => {
     for (const threads of [1, 2]) {
       const request = (): DarkRequest => ({
         runs: [0, 1, 2].map((s) => stageRun(s, nCells, 12, 4000 + 1000 * s, { emptyCell: 3 })),
-        module: 0, detectorId: 'T', method: 'euxfel', backend: createCpuBackend(), threads,
+        module: 0, detectorId: 'T', method: 'euxfel', parameters: {}, conditions: {}, backend: createCpuBackend(), threads,
       });
       const full = await characterizeGainStages(request(), spec);
       const { r, stacked, order } = await grouped(request(), spec, 2);
@@ -102,7 +102,7 @@ describe('characterizeGainStagesInGroups', () => {
     const spec: GainStageDarkSpec = { detector: 'TEST', stageNames: ['g0', 'g1', 'g2'], rows, cols, digital: false, acceptGain: (s) => [0, 1, 3][s], limits: () => limits };
     const request = (): DarkRequest => ({
       runs: [0, 1, 2].map((s) => stageRun(s, nCells, 10, [0, 1, 3][s], { exactGain: true, wrongGainEvery: 7, emptyCell: 1 })),
-      module: 0, detectorId: 'T', method: 'euxfel', backend: createCpuBackend(), threads: 2,
+      module: 0, detectorId: 'T', method: 'euxfel', parameters: {}, conditions: {}, backend: createCpuBackend(), threads: 2,
     });
     const full = await characterizeGainStages(request(), spec);
     const { stacked, r } = await grouped(request(), spec, 3);
@@ -116,7 +116,7 @@ describe('characterizeGainStagesInGroups', () => {
     const spec: GainStageDarkSpec = { detector: 'TEST', stageNames: ['high', 'medium', 'low'], rows, cols, digital: true, limits: () => limits };
     const request: DarkRequest = {
       runs: [0, 1, 2].map((s) => stageRun(s, nCells, 4, 4000 + 1000 * s, {})),
-      module: 0, detectorId: 'T', method: 'euxfel', backend: createCpuBackend(), threads: 2,
+      module: 0, detectorId: 'T', method: 'euxfel', parameters: {}, conditions: {}, backend: createCpuBackend(), threads: 2,
     };
     let calls = 0;
     await expect(

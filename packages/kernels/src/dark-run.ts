@@ -4,7 +4,7 @@
  * detector plugin's dark step, once per gain-stage run and once per common-mode iteration.
  * Memory: the accumulator (28 bytes per cell and pixel, twice with digital values) plus one block.
  */
-import { DetcalError, type FrameBlock, type FrameStream } from '@detcal/core';
+import { DetcalError, type BlockRing, type FrameBlock, type FrameStream } from '@detcal/core';
 import type { BlockData, ComputeBackend } from './compute-backend.js';
 import { createDarkAccumulator, type DarkAccumulator } from './dark-accumulator.js';
 import { accumulateDarkPairCpu, createDarkPairAccumulator, finalizeDarkPairCpu, registerDarkPairFrames, type DarkPairAccumulator } from './dark-pair-accumulator.js';
@@ -65,6 +65,8 @@ export interface DarkPassReuse {
   pair?: DarkPairAccumulator;
   /** Workers bound to `pair` (set by darkPass when it ran with threads). */
   pool?: DarkWorkerPool;
+  /** Block arrays the passes' reads share (one ring instead of one per pass: released ones linger in worker heaps). */
+  ring?: BlockRing;
   /** Output buffers of grouped passes (darkPassInGroups), two sets for finishing one group while the previous is delivered. */
   groupBuffers?: Array<Omit<DarkPassGroup, 'framesPerCell' | 'count'>>;
 }
@@ -78,6 +80,7 @@ export async function closeDarkPassReuse(reuse: DarkPassReuse): Promise<void> {
   reuse.pool = undefined;
   reuse.pair = undefined;
   reuse.groupBuffers = undefined;
+  reuse.ring = undefined;
   await pool?.close();
 }
 
@@ -324,7 +327,8 @@ async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { c
   let emptyFrames = 0;
   let scratch = new Float32Array(0);
   let exclude = new Uint8Array(0);
-  for await (const raw of stream.blocks({ keep: BLOCKS_IN_FLIGHT })) {
+  if (opts.reuse) opts.reuse.ring ??= { slots: [] };
+  for await (const raw of stream.blocks({ keep: BLOCKS_IN_FLIGHT, ring: opts.reuse?.ring })) {
     const bytes = raw.data.byteLength + (raw.gain?.byteLength ?? 0);
     let block = raw;
     if (skipEmpty) {

@@ -92,8 +92,9 @@ const CELLS_PER_GROUP = 16;
 /**
  * agipdDark with bounded memory: each stage's constants go to `sink` in cell groups as the stage is
  * finalized (ConstantSink.write with { gain: stage } / { threshold: t }); the same values as agipdDark.
- * Besides the accumulator, memory holds the previous stage's digital mean, digital std and flags
- * (12 bytes per cell and pixel), which its thresholds with the next stage need, and two cell groups.
+ * The thresholds between two stages need the earlier stage's digital mean and std and update its flags:
+ * with a sink that reads back (a constants file) they are read per group, else the earlier stage's are
+ * kept in memory (12 bytes per cell and pixel). Besides that, memory holds the accumulator and two groups.
  * @param request - the dark request (three runs: high, medium, low gain)
  * @param sink - receives the constants (begin: the layouts of agipdDark's constants)
  * @returns the metadata of the set
@@ -103,7 +104,8 @@ export async function agipdDarkToSink(request: DarkRequest, sink: ConstantSink):
   const gainSigma = numberParam(p, 'thresholds_gain_sigma');
   const g = agipdGeometry;
   const nPixels = g.moduleRows * g.moduleCols;
-  let prev: { mean: Float32Array; std: Float32Array; flags: Uint32Array } | undefined;
+  const last = g.gainStageNames.length - 1;
+  let carry: { mean: Float32Array; std: Float32Array; flags: Uint32Array } | undefined;
   let thresholds = new Float32Array(0);
   let flaggedTotal = 0;
   let layouts: ConstantLayout[] = [];
@@ -111,35 +113,41 @@ export async function agipdDarkToSink(request: DarkRequest, sink: ConstantSink):
     const l = layouts.find((x) => x.name === name) as ConstantLayout;
     return { [name]: { ...l, shape: [1, n, g.moduleRows, g.moduleCols], data } };
   };
+  /** The earlier stage's digital mean, std and flags of cells [c0, c1). */
+  const earlier = async (stage: number, c0: number, c1: number): Promise<{ mean: Float32Array; std: Float32Array; flags: Uint32Array }> => {
+    if (carry) return { mean: carry.mean.subarray(c0 * nPixels, c1 * nPixels), std: carry.std.subarray(c0 * nPixels, c1 * nPixels), flags: carry.flags.subarray(c0 * nPixels, c1 * nPixels) };
+    const read = sink.read as NonNullable<ConstantSink['read']>;
+    const at = { gain: stage };
+    return { mean: (await read('DigitalMean', c0, c1, at)) as Float32Array, std: (await read('DigitalStd', c0, c1, at)) as Float32Array, flags: (await read('BadPixelsDark', c0, c1, at)) as Uint32Array };
+  };
   const r = await characterizeGainStagesInGroups(request, agipdStageSpec(p), {
     cellsPerGroup: CELLS_PER_GROUP,
     async begin(nCells) {
       layouts = agipdDarkLayouts(nCells);
       await sink.begin(layouts);
       const n = nCells * nPixels;
-      prev = { mean: new Float32Array(n), std: new Float32Array(n), flags: new Uint32Array(n) };
+      if (!sink.read) carry = { mean: new Float32Array(n), std: new Float32Array(n), flags: new Uint32Array(n) };
       thresholds = new Float32Array(CELLS_PER_GROUP * nPixels);
     },
     async onGroup(stage, c0, c1, grp) {
-      const carry = prev as NonNullable<typeof prev>;
-      const [k0, k1] = [c0 * nPixels, c1 * nPixels];
       const n = c1 - c0;
       const mean = grp.digitalMeanAdu as Float32Array, std = grp.digitalStdAdu as Float32Array;
-      const prevFlags = carry.flags.subarray(k0, k1);
       if (stage > 0) {
-        // thresholds between the previous stage and this one; the previous stage's flags are then final
-        const th = thresholds.subarray(0, k1 - k0);
-        flaggedTotal += thresholdPair(carry.mean.subarray(k0, k1), mean, carry.std.subarray(k0, k1), std, gainSigma, prevFlags, grp.badPixels, th);
+        // thresholds between the earlier stage and this one; the earlier stage's flags are then final
+        const e = await earlier(stage - 1, c0, c1);
+        const th = thresholds.subarray(0, n * nPixels);
+        flaggedTotal += thresholdPair(e.mean, mean, e.std, std, gainSigma, e.flags, grp.badPixels, th);
         await sink.write(c0, c1, part('ThresholdsDark', th, n), { threshold: stage - 1 });
-        await sink.write(c0, c1, part('BadPixelsDark', prevFlags, n), { gain: stage - 1 });
+        await sink.write(c0, c1, part('BadPixelsDark', e.flags, n), { gain: stage - 1 });
       }
       await sink.write(c0, c1, { ...part('Offset', grp.offsetAdu, n), ...part('Noise', grp.noiseAdu, n), ...part('DigitalMean', mean, n), ...part('DigitalStd', std, n) }, { gain: stage });
-      if (stage === g.gainStageNames.length - 1) {
-        await sink.write(c0, c1, part('BadPixelsDark', grp.badPixels, n), { gain: stage });
+      if (carry && stage < last) {
+        carry.mean.set(mean, c0 * nPixels);
+        carry.std.set(std, c0 * nPixels);
+        carry.flags.set(grp.badPixels, c0 * nPixels);
       } else {
-        carry.mean.set(mean, k0);
-        carry.std.set(std, k0);
-        prevFlags.set(grp.badPixels);
+        // final for the last stage; otherwise read back and rewritten with the next stage's thresholds
+        await sink.write(c0, c1, part('BadPixelsDark', grp.badPixels, n), { gain: stage });
       }
     },
   });

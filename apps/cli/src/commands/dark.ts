@@ -43,6 +43,11 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
     param: Flags.string({ char: 'p', summary: 'Algorithm parameter NAME=VALUE (repeatable), e.g. thresholds_noise_sigma=4.', multiple: true }),
     condition: Flags.string({ summary: 'Operating condition NAME=VALUE to record (repeatable), e.g. bias_voltage=300.', multiple: true }),
     layout: Flags.string({ summary: 'Axis order of the output file.', options: ['detcal', 'euxfel'], default: 'detcal' }),
+    'stream-constants': Flags.string({
+      summary: 'Write the constants while the last passes finish, gain stage by stage and cell group by cell group (bounded memory; AGIPD, detcal layout). auto: when they would take more than 512 MB (AGIPD above about 110 cells).',
+      options: ['auto', 'always', 'never'],
+      default: 'auto',
+    }),
     backend: Flags.string({ summary: 'Compute backend: auto times both and picks the faster.', options: ['auto', 'cpu', 'gpu'], default: 'cpu' }),
     threads: Flags.integer({ summary: 'Worker threads (CPU backend): accumulate pixel ranges while blocks are read; single-gain common-mode passes split each block\'s frames across them.', default: Math.max(1, availableParallelism()), min: 1 }),
     'detector-id': Flags.string({ summary: 'Detector / module identifier for the metadata (default <ID>-M<module>).' }),
@@ -82,6 +87,7 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
         detectorId: flags['detector-id'],
         conditions: parseKeyValues(flags.condition) as Conditions,
         threads: flags.threads,
+        stream: flags['stream-constants'] as 'auto' | 'always' | 'never',
         selection: { module: flags.module, dataset: flags.dataset, firstFrame: flags['first-frame'], lastFrame: flags['last-frame'], blockTrains: 4 },
       },
       createProgress(!this.jsonEnabled()),
@@ -105,7 +111,8 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
       plots = await plotConstantSet(set, flags.plot, { cell: flags['plot-cell'], gainNames: plugin.geometry.gainStageNames, labels: { cell: '--plot-cell', dir: '--plot' } });
       this.say(`plotted cell ${flags['plot-cell']}: ${plots.length} PNG files in ${flags.plot} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
-    this.say(`${report.seconds.toFixed(1)} s, ${report.mbPerSecond.toFixed(0)} MB/s of raw data, ${report.framesPerSecond.toFixed(0)} frames/s, peak RSS ${report.peakRssMb.toFixed(0)} MB, backend ${report.backend.choice}, ${report.threads} thread(s)`);
+    const writing = report.streamed ? `, of which ${report.writeSeconds.toFixed(1)} s writing the constants as they were computed` : `; writing the constants ${report.writeSeconds.toFixed(1)} s`;
+    this.say(`${report.seconds.toFixed(1)} s${writing}, ${report.mbPerSecond.toFixed(0)} MB/s of raw data, ${report.framesPerSecond.toFixed(0)} frames/s, peak RSS ${report.peakRssMb.toFixed(0)} MB, backend ${report.backend.choice}, ${report.threads} thread(s)`);
     return { ...report, stored, plots };
   }
 }

@@ -31,9 +31,14 @@ export function blockFramesFor(frameBytes: number, most: number): number {
 /** Most bytes of values per block when blocks are sized in trains. */
 const TRAIN_BLOCK_BYTES = 32 * 1024 * 1024;
 
-/** Frames per block for `trains` whole trains of `cells` frames, within 32 MB of values, never fewer than the 8 MB default. */
+/**
+ * Frames per block for `trains` whole trains of `cells` frames, within 32 MB of values, never fewer than
+ * the 8 MB default. When not even one train fits (AGIPD with 352 cells), a block holds at most one frame
+ * of each cell whatever its size, so it gets the 8 MB default: larger blocks would only cost memory.
+ */
 export function blockFramesForTrains(frameBytes: number, cells: number, trains: number): number {
   const fit = Math.floor(TRAIN_BLOCK_BYTES / frameBytes);
+  if (cells > fit) return blockFramesFor(frameBytes, 64);
   return Math.max(blockFramesFor(frameBytes, 64), Math.min(cells * trains, fit));
 }
 

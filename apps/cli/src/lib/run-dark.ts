@@ -1,13 +1,15 @@
 /**
  * `detcal dark`: opens the runs, picks the compute backend, runs the plugin's dark step and writes
- * the constants file (atomically: nothing is left behind when anything fails).
+ * the constants file (atomically: nothing is left behind when anything fails). Large sets of a plugin
+ * with darkToSink are written while they are computed (stage by stage, cell group by cell group) and
+ * summarized from the file, so they never are in memory whole.
  */
-import { DetcalError, type Conditions, type ConstantSet, type DetectorPlugin, type FrameStream, type ParameterValue } from '@detcal/core';
-import { writeConstantsFile } from '@detcal/hdf5';
+import { DetcalError, makeConstantSet, type Conditions, type ConstantMetadata, type ConstantSet, type ConstantSink, type DarkRequest, type DetectorPlugin, type FrameStream, type ParameterValue } from '@detcal/core';
+import { ConstantsFileWriter, readConstantsFileLazily, writeConstantsFile, type WrittenFile } from '@detcal/hdf5';
 import { selectBackend, type BackendPreference } from '@detcal/kernels';
 import { openRun, type RunSelection } from './open-runs.js';
 import type { Progress } from './progress.js';
-import { summarizeConstants, type ConstantSetSummary } from './summarize-constants.js';
+import { summarizeConstants, summarizeConstantsFile, type ConstantSetSummary } from './summarize-constants.js';
 
 /** What `detcal dark` was asked to do. */
 export interface DarkJob {
@@ -31,6 +33,16 @@ export interface DarkJob {
   selection: RunSelection;
   /** Worker threads for accumulation. */
   threads: number;
+  /** Write the constants while they are computed (plugins with darkToSink, detcal layout): auto = when they would take more than STREAM_ABOVE_BYTES. */
+  stream?: 'auto' | 'always' | 'never';
+}
+
+/** Constants larger than this (estimated) are streamed to the file under --stream-constants auto. */
+export const STREAM_ABOVE_BYTES = 512 * 1024 * 1024;
+
+/** Estimated in-memory size of a dark constant set: about six 4-byte values per memory cell, pixel and run. */
+function estimatedConstantBytes(streams: readonly FrameStream[]): number {
+  return streams.reduce((sum, s) => sum + (s.cellsPerTrain ?? 1) * s.rows * s.cols * 24, 0);
 }
 
 /** What `detcal dark` did. */
@@ -44,6 +56,10 @@ export interface DarkReport {
   backend: { choice: string; reason: string };
   threads: number;
   seconds: number;
+  /** Whether the constants went to the file while computed (darkToSink), not written at the end. */
+  streamed: boolean;
+  /** Seconds spent writing the constants (inside `seconds` when streamed, after it otherwise). */
+  writeSeconds: number;
   rawBytes: number;
   mbPerSecond: number;
   framesPerSecond: number;
@@ -53,7 +69,8 @@ export interface DarkReport {
 
 /** Runs a dark characterization end to end and returns the constants with a report. */
 export async function runDark(plugin: DetectorPlugin, job: DarkJob, progress: Progress): Promise<{ set: ConstantSet; report: DarkReport }> {
-  if (!plugin.steps.dark) throw new DetcalError('BAD_INPUT', `detector ${plugin.id} has no dark step`);
+  const dark = plugin.steps.dark;
+  if (!dark) throw new DetcalError('BAD_INPUT', `detector ${plugin.id} has no dark step`);
   const methods = plugin.darkMethods ?? ['euxfel'];
   const method = job.method ?? methods[0];
   if (!methods.includes(method)) throw new DetcalError('BAD_INPUT', `--method ${method} is not available for ${plugin.id}: use one of ${methods.join(', ')}`);
@@ -65,34 +82,78 @@ export async function runDark(plugin: DetectorPlugin, job: DarkJob, progress: Pr
   let frames = 0;
   let phase = '';
   let phaseIndex = -1;
-  const set = await plugin.steps
-    .dark({
-      runs: streams,
-      module: job.selection.module,
-      detectorId: job.detectorId ?? `${plugin.id.toUpperCase()}-M${job.selection.module}`,
-      method,
-      parameters: job.parameters,
-      backend: selection.backend,
-      threads: job.threads,
-      conditions: job.conditions,
-      progress(f, b, ph) {
-        if (ph !== phase) {
-          progress.stop();
-          phase = ph;
-          phaseIndex++;
-          progress.start(ph, streams[Math.min(phaseIndex, streams.length - 1)].nFrames);
-        }
-        rawBytes += b;
-        frames += f;
-        progress.tick(f, b);
-      },
-    })
-    .finally(() => {
-      progress.stop();
-      selection.backend.dispose();
-    });
-  const seconds = (performance.now() - t0) / 1000;
-  const written = await writeConstantsFile(job.out, set, { layout: job.layout });
+  const request: DarkRequest = {
+    runs: streams,
+    module: job.selection.module,
+    detectorId: job.detectorId ?? `${plugin.id.toUpperCase()}-M${job.selection.module}`,
+    method,
+    parameters: job.parameters,
+    backend: selection.backend,
+    threads: job.threads,
+    conditions: job.conditions,
+    progress(f, b, ph) {
+      if (ph !== phase) {
+        progress.stop();
+        phase = ph;
+        phaseIndex++;
+        progress.start(ph, streams[Math.min(phaseIndex, streams.length - 1)].nFrames);
+      }
+      rawBytes += b;
+      frames += f;
+      progress.tick(f, b);
+    },
+  };
+  const wanted = job.stream ?? 'auto';
+  const toSink = plugin.steps.darkToSink;
+  if (wanted === 'always' && !toSink) throw new DetcalError('BAD_INPUT', `--stream-constants always: ${plugin.id} dark has no streamed form; use --stream-constants auto`);
+  if (wanted === 'always' && job.layout !== 'detcal') throw new DetcalError('BAD_INPUT', '--stream-constants always writes the detcal layout only; drop --layout euxfel or use --stream-constants auto');
+  const streamed = !!toSink && job.layout === 'detcal' && (wanted === 'always' || (wanted === 'auto' && estimatedConstantBytes(streams) > STREAM_ABOVE_BYTES));
+  let set: ConstantSet;
+  let written: WrittenFile;
+  let seconds: number;
+  let writeSeconds = 0;
+  let summary: ConstantSetSummary;
+  const finished = (): void => {
+    progress.stop();
+    selection.backend.dispose();
+  };
+  if (streamed && toSink) {
+    const writer = new ConstantsFileWriter(job.out);
+    // time spent in the writer's calls, on this thread
+    const timed = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+      const t = performance.now();
+      try {
+        return await fn(...args);
+      } finally {
+        writeSeconds += (performance.now() - t) / 1000;
+      }
+    };
+    const sink: ConstantSink = {
+      begin: timed((l) => writer.begin(l)),
+      write: timed((c0, c1, part, at) => writer.write(c0, c1, part, at)),
+      read: timed((name, c0, c1, at) => writer.read(name, c0, c1, at)),
+    };
+    try {
+      const metadata: ConstantMetadata = await toSink(request, sink).finally(finished);
+      const t = performance.now();
+      written = await writer.finish(metadata);
+      writeSeconds += (performance.now() - t) / 1000;
+    } catch (err) {
+      writer.abort();
+      throw err;
+    }
+    seconds = (performance.now() - t0) / 1000;
+    const lazy = await readConstantsFileLazily(written.file);
+    set = makeConstantSet(lazy.metadata, writer.layouts.map((l) => lazy.constants[l.name]));
+    summary = await summarizeConstantsFile(written.file, writer.layouts.map((l) => l.name));
+  } else {
+    set = await dark(request).finally(finished);
+    seconds = (performance.now() - t0) / 1000;
+    const t = performance.now();
+    written = await writeConstantsFile(job.out, set, { layout: job.layout });
+    writeSeconds = (performance.now() - t) / 1000;
+    summary = summarizeConstants(set);
+  }
   const report: DarkReport = {
     detector: plugin.id,
     module: job.selection.module,
@@ -103,11 +164,13 @@ export async function runDark(plugin: DetectorPlugin, job: DarkJob, progress: Pr
     backend: { choice: selection.choice, reason: selection.reason },
     threads: selection.choice === 'cpu' ? job.threads : 1,
     seconds,
+    streamed,
+    writeSeconds,
     rawBytes,
     mbPerSecond: rawBytes / 1e6 / seconds,
     framesPerSecond: frames / seconds,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
-    summary: summarizeConstants(set),
+    summary,
   };
   return { set, report };
 }

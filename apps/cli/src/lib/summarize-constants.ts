@@ -1,5 +1,6 @@
 /** Printed / JSON summary of a ConstantSet: per constant and gain stage the median and spread, per bad-pixel bit the count. */
-import { BadPixel, DarkStatus, PixelStatus, countFlags, sizeOf, type ConstantArray, type ConstantSet } from '@detcal/core';
+import { BadPixel, DarkStatus, PixelStatus, countFlags, sizeOf, type ConstantArray, type ConstantLayout, type ConstantSet } from '@detcal/core';
+import { forEachConstantSlab } from '@detcal/hdf5';
 import { float32Ranks, nanMedian, selectInPlace } from '@detcal/kernels';
 import { formatTable } from './format-table.js';
 
@@ -54,7 +55,7 @@ function slices(c: ConstantArray): Array<{ gain: number | null; data: ArrayLike<
   return Array.from({ length: c.shape[0] }, (_, g) => ({ gain: g, data: data.subarray(g * n, (g + 1) * n) }));
 }
 
-function isFlagConstant(c: ConstantArray): boolean {
+function isFlagConstant(c: ConstantLayout): boolean {
   return /^BadPixels|status|mask/i.test(c.name) && (c.dtype === 'u4' || c.dtype === 'u8' || c.dtype === 'u1');
 }
 
@@ -90,24 +91,34 @@ function genericSummary(data: ArrayLike<number>): Stats {
   return { median, std: Math.sqrt(Math.max(0, sum2 / k - mean * mean)), p1: percentile(vals, 0.01), p99: percentile(vals, 0.99), nonFinite: data.length - k };
 }
 
+/** Adds one slice of a constant (a gain stage, or the whole constant) to a summary. */
+function addSlice(out: ConstantSetSummary, c: ConstantLayout, gain: number | null, data: ArrayLike<number | bigint>): void {
+  if (data instanceof BigUint64Array) {
+    out.flags.push(flagSummary(c.name, gain, Float64Array.from(data, (v) => Number(v))));
+    return;
+  }
+  const values = data as ArrayLike<number>;
+  if (isFlagConstant(c)) {
+    out.flags.push(flagSummary(c.name, gain, values));
+    return;
+  }
+  const st = values instanceof Float32Array ? float32Summary(values) : genericSummary(values);
+  out.values.push({ name: c.name, gain, unit: c.unit, ...st, values: values.length });
+}
+
 /** Summarises every constant of a set. */
 export function summarizeConstants(set: ConstantSet): ConstantSetSummary {
   const out: ConstantSetSummary = { values: [], flags: [] };
   for (const c of Object.values(set.constants)) {
-    if (c.data instanceof BigUint64Array) {
-      const asNum = Float64Array.from(c.data, (v) => Number(v));
-      for (const s of slices({ ...c, data: asNum })) out.flags.push(flagSummary(c.name, s.gain, s.data));
-      continue;
-    }
-    for (const s of slices(c)) {
-      if (isFlagConstant(c)) {
-        out.flags.push(flagSummary(c.name, s.gain, s.data));
-        continue;
-      }
-      const st = s.data instanceof Float32Array ? float32Summary(s.data) : genericSummary(s.data);
-      out.values.push({ name: c.name, gain: s.gain, unit: c.unit, ...st, values: s.data.length });
-    }
+    for (const s of slices(c)) addSlice(out, c, s.gain, s.data);
   }
+  return out;
+}
+
+/** Summarises the constants of a file (detcal layout; `names` in this order, default all) reading one gain stage of one constant at a time: the summary summarizeConstants gives for the set. */
+export async function summarizeConstantsFile(file: string, names?: readonly string[]): Promise<ConstantSetSummary> {
+  const out: ConstantSetSummary = { values: [], flags: [] };
+  await forEachConstantSlab(file, (c, index, data) => addSlice(out, c, index ?? (c.dims[0] === 'gain' || c.dims[0] === 'threshold' ? 0 : null), data), names);
   return out;
 }
 
