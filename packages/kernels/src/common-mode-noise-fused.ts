@@ -19,6 +19,9 @@ export const ROLE_MASKED = 1;
 /** Per pixel: never corrected (constant value, pass-1 noise 0). */
 export const ROLE_FROZEN = 2;
 
+/** Stand-in for hitPixel when there is no threshold (never written). */
+const NO_HITS = new Uint8Array(0);
+
 /** Inputs and outputs of {@link fusedRowSegmentFrame} (one context's arrays). */
 export interface FusedRowSegmentState {
   /** Rows and columns of a frame. */
@@ -103,6 +106,10 @@ function correctAccumulateSegment(s: FusedRowSegmentState, data: BlockData, o: n
   const { offsetAdu, role, maxAdu, thresholdAdu, hitPixel } = s;
   const { count, ref, sum, sumSq } = s.corrected;
   const raw = s.raw;
+  const withRaw = raw !== undefined;
+  // typed arrays in locals: V8 keeps property loads out of the loop only for locals
+  const rCount = raw?.count ?? count, rRef = raw?.ref ?? ref, rSum = raw?.sum ?? sum, rSumSq = raw?.sumSq ?? sumSq;
+  const hit = hitPixel ?? NO_HITS;
   // masked pixels get the correction as rowSegmentCommonMode writes it out: a float32
   const cm32 = Math.fround(cm);
   let hits = 0;
@@ -112,7 +119,7 @@ function correctAccumulateSegment(s: FusedRowSegmentState, data: BlockData, o: n
     const v = ro === ROLE_GOOD ? Math.fround(d - cm) : ro === ROLE_MASKED ? Math.fround(d - cm32) : d;
     if (maxAdu !== undefined && v > maxAdu[k]) maxAdu[k] = v;
     if (thresholdAdu !== undefined && v > thresholdAdu[k]) {
-      hitPixel![k] = 1;
+      hit[k] = 1;
       hits++;
       continue;
     }
@@ -126,18 +133,18 @@ function correctAccumulateSegment(s: FusedRowSegmentState, data: BlockData, o: n
     count[k] = n + 1;
     sum[k] += dv;
     sumSq[k] += dv * dv;
-    if (raw !== undefined) {
+    if (withRaw) {
       const x = data[o + k];
-      const m = raw.count[k];
+      const m = rCount[k];
       let rx: number;
       if (m === 0) {
-        raw.ref[k] = x;
+        rRef[k] = x;
         rx = x;
-      } else rx = raw.ref[k];
+      } else rx = rRef[k];
       const dx = x - rx;
-      raw.count[k] = m + 1;
-      raw.sum[k] += dx;
-      raw.sumSq[k] += dx * dx;
+      rCount[k] = m + 1;
+      rSum[k] += dx;
+      rSumSq[k] += dx * dx;
     }
   }
   return hits;
