@@ -3,7 +3,10 @@
 //   - the read-only floor (tools/bench/read-floor.mjs), with the reader detcal uses (direct fs reads of
 //     uncompressed datasets) and with h5wasm only,
 //   - `detcal dark` with each backend (its --json report: MB/s, frames/s, peak RSS),
-//   - the numpy/h5py reference (tools/bench/numpy_dark.py: per-cell sum/sumsq),
+//   - the numpy/h5py reference (tools/bench/numpy_dark.py: per-cell sum/sumsq, one pass),
+//   - for ePix100 and pnCCD also the numpy/h5py reference of the same method (tools/bench/numpy_dark_cm.py:
+//     offset / noise, common-mode-corrected noise, bad-pixel maps, pnCCD cosmics: the passes detcal makes),
+//     compared with detcal's constants file (largest differences printed below the table),
 // and print a table. usage: pnpm bench dark [--detectors agipd,jungfrau] [--backends cpu,gpu] [--data DIR]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,6 +34,8 @@ const NUMPY = {
   epix100: { ds: 'INSTRUMENT/MID_EXP_EPIX-1/DET/RECEIVER:daqOutput/data/image/pixels', axes: 'frame' },
   pnccd: { ds: 'INSTRUMENT/SQS_NQS_PNCCD1MP/CAL/PNCCD_FMT-0:output/data/image', axes: 'frame' },
 };
+// Detectors whose detcal dark is more than per-cell mean / std: numpy_dark_cm.py does the same statistics.
+const NUMPY_SAME_METHOD = new Set(['epix100', 'pnccd']);
 
 const json = (text) => JSON.parse(text.trim().split('\n').filter((l) => l.startsWith('{')).pop());
 const rows = [];
@@ -59,16 +64,32 @@ for (const det of values.detectors.split(',')) {
   const n = NUMPY[det];
   const py = spawnSync('/usr/bin/python3', [join(root, 'tools/bench/numpy_dark.py'), n.ds, ...files, '--axes', n.axes, ...(n.cells ? ['--cell-dataset', n.cells] : [])], { encoding: 'utf8' });
   rows.push(py.status === 0 ? { ...json(py.stdout), detector: det, impl: 'numpy reference' } : { detector: det, impl: 'numpy reference', error: py.stderr.trim().split('\n').pop() });
+  if (NUMPY_SAME_METHOD.has(det)) {
+    const detcalFile = join(dir, `dark-${values.backends.split(',')[0]}.h5`);
+    const args = [join(root, 'tools/bench/numpy_dark_cm.py'), det, n.ds, ...files, ...(existsSync(detcalFile) ? ['--compare', detcalFile] : [])];
+    const cm = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
+    const impl = 'numpy reference (same method)';
+    rows.push(cm.status === 0 ? { ...json(cm.stdout), detector: det, impl } : { detector: det, impl, error: cm.stderr.trim().split('\n').pop() });
+  }
 }
 
 const f = (v, d = 0) => (typeof v === 'number' ? v.toFixed(d) : '-');
 // 'vs numpy' compares seconds on the same files (numpy reads them once; detcal's multi-pass methods read them more often)
-console.log(['detector', 'implementation', 'seconds', 'MB/s', 'frames/s', 'peak RSS MB', 'passes', 'vs floor', 'vs numpy'].join(' | '));
+// 'vs numpy (same method)' compares with numpy_dark_cm.py, which makes the same passes as detcal (ePix100, pnCCD)
+console.log(['detector', 'implementation', 'seconds', 'MB/s', 'frames/s', 'peak RSS MB', 'passes', 'vs floor', 'vs numpy', 'vs numpy (same method)'].join(' | '));
 for (const r of rows) {
   const floor = rows.find((x) => x.detector === r.detector && x.impl === 'read-only floor');
   const numpy = rows.find((x) => x.detector === r.detector && x.impl === 'numpy reference');
+  const same = rows.find((x) => x.detector === r.detector && x.impl === 'numpy reference (same method)');
   if (r.error) { console.log(`${r.detector} | ${r.impl} | error: ${r.error}`); continue; }
-  console.log([r.detector, r.impl, f(r.seconds, 2), f(r.MBps), f(r.framesPerSecond), f(r.peakRssMB), r.passes ? f(r.passes, 1) : '1', `${f((100 * floor.seconds) / r.seconds)}%`, numpy?.seconds ? `${f(numpy.seconds / r.seconds, 2)}x` : '-'].join(' | '));
+  const ratio = (ref) => (ref?.seconds ? `${f(ref.seconds / r.seconds, 2)}x` : '-');
+  console.log([r.detector, r.impl, f(r.seconds, 2), f(r.MBps), f(r.framesPerSecond), f(r.peakRssMB), r.passes ? f(r.passes, 1) : '1', `${f((100 * floor.seconds) / r.seconds)}%`, ratio(numpy), ratio(same)].join(' | '));
+}
+// Agreement of the same-method reference with detcal's constants (max |difference|, float32 ulps, differing flags)
+for (const r of rows.filter((x) => x.compare)) {
+  const parts = Object.entries(r.compare).map(([name, c]) =>
+    typeof c === 'string' ? `${name}: ${c}` : 'pixelsDiffering' in c ? `${name}: ${c.pixelsDiffering} pixels differ (${c.badDetcal} bad)` : `${name}: max ${c.maxAbs.toExponential(1)} ADU = ${c.maxUlps} ulp`);
+  console.log(`${r.detector}: numpy (same method) vs detcal: ${parts.join(', ')}`);
 }
 mkdirSync(join(values.out, '..'), { recursive: true });
 writeFileSync(values.out, JSON.stringify({ date: new Date().toISOString(), cpus: (await import('node:os')).cpus().length, rows }, null, 2));

@@ -14,6 +14,8 @@ import type { BlockData } from './compute-backend.js';
 import { accumulateDarkCpu } from './cpu-dark.js';
 import { createDarkAccumulator, mergeDarkAccumulator, type DarkAccumulator } from './dark-accumulator.js';
 import { rowSegmentCommonMode } from './fast-median.js';
+import { rowSegmentCommonModeKept, type MedianCacheUse } from './common-mode-median-cache.js';
+import { fusedRowSegmentFrame, ROLE_FROZEN, ROLE_MASKED, type FusedRowSegmentState } from './common-mode-noise-fused.js';
 
 /** Accumulates a block into a dark accumulator (a backend's accumulateDark; the CPU kernel on workers). */
 export type AccumulateDark = (state: DarkAccumulator, data: BlockData, cellIds: Uint16Array, nFrames: number, nPixels: number, opts: { mask?: Uint8Array }) => void;
@@ -44,6 +46,8 @@ export interface CommonModeNoiseInit {
   trackMax: boolean;
   /** Accumulate the raw values (with the same exclusions). */
   rawStatistics: boolean;
+  /** Group medians kept from the previous pass / for the next one (a single row-segment pass only). */
+  medianCache?: MedianCacheUse;
 }
 
 /** Settings of {@link createCommonModeNoiseInit}. */
@@ -66,6 +70,8 @@ export interface CommonModeNoiseInitOptions {
   trackMax?: boolean;
   /** Accumulate the raw values. */
   rawStatistics?: boolean;
+  /** Group medians to take and keep (from prepareMedianCache). */
+  medianCache?: MedianCacheUse;
 }
 
 /**
@@ -106,6 +112,7 @@ export function createCommonModeNoiseInit(rows: number, cols: number, opts: Comm
     thresholdAdu: cosmic ? Float32Array.from(cosmic.noiseAdu, (n) => cosmic.sigma * n) : undefined,
     trackMax: opts.trackMax === true,
     rawStatistics: opts.rawStatistics === true,
+    medianCache: opts.medianCache,
   };
 }
 
@@ -167,6 +174,8 @@ export class CommonModeNoiseContext {
   private readonly scratch: Float64Array;
   private values = new Float32Array(0);
   private exclude = new Uint8Array(0);
+  /** The one-sweep kernel's state, for a single row-segment pass that accumulates its own values (workers). */
+  private readonly fused?: FusedRowSegmentState;
 
   /**
    * @param init - masks, groups, thresholds and options
@@ -194,6 +203,17 @@ export class CommonModeNoiseContext {
       groupsCorrected: 0,
       groupsTotal: 0,
     };
+    const rowLength = this.layouts.length === 1 ? this.layouts[0].rowLength : undefined;
+    if (this.partial.corrected && rowLength !== undefined) {
+      const role = new Uint8Array(this.nPixels);
+      for (let p = 0; p < role.length; p++) role[p] = init.mask[p] !== 0 ? ROLE_FROZEN : 0;
+      for (const p of init.fixIdx) role[p] = ROLE_MASKED;
+      this.fused = {
+        rows, cols, length: rowLength, offsetAdu: init.offsetAdu, role, minPixels: init.minPixels, scratch: this.scratch,
+        corrected: this.partial.corrected, raw: this.partial.raw, maxAdu: this.partial.maxAdu,
+        thresholdAdu: init.thresholdAdu, hitPixel: this.partial.hitPixel, cache: init.medianCache,
+      };
+    }
   }
 
   /** True when the pass leaves single values out (cosmic thresholds or raw statistics): the corrected accumulation takes a per-value mask. */
@@ -212,7 +232,7 @@ export class CommonModeNoiseContext {
    * @returns values
    */
   transform(data: BlockData, cellIds: Uint16Array, nFrames: number, values: Float32Array, exclude?: Uint8Array): Float32Array {
-    this.correctFrames(data, 0, nFrames, values, exclude);
+    this.correctFrames(data, 0, nFrames, values, exclude, this.partial.frames);
     if (this.partial.raw) this.accumulate(this.partial.raw, data, cellIds, nFrames, this.nPixels, { mask: exclude });
     return values;
   }
@@ -225,8 +245,9 @@ export class CommonModeNoiseContext {
    * @param nFrames - frames in the block
    * @param f0 - first frame to take (default 0)
    * @param f1 - end of the frames to take (exclusive, default nFrames)
+   * @param frameBase - index of the block's first frame among the run's non-empty frames (for the median cache)
    */
-  addBlock(data: BlockData, cellIds: Uint16Array, nFrames: number, f0 = 0, f1 = nFrames): void {
+  addBlock(data: BlockData, cellIds: Uint16Array, nFrames: number, f0 = 0, f1 = nFrames, frameBase = 0): void {
     const corrected = this.partial.corrected;
     if (!corrected) throw new DetcalError('INTERNAL', 'CommonModeNoiseContext.addBlock: context built without its own corrected accumulator');
     const n = this.nPixels;
@@ -236,6 +257,11 @@ export class CommonModeNoiseContext {
     if (!(Number.isInteger(f0) && Number.isInteger(f1) && 0 <= f0 && f0 <= f1 && f1 <= nFrames)) {
       throw new DetcalError('INTERNAL', `CommonModeNoiseContext.addBlock: frames [${f0}, ${f1}) are not inside a block of ${nFrames}`);
     }
+    if (this.fused) {
+      for (let f = f0; f < f1; f++) fusedRowSegmentFrame(this.fused, data, f * n, frameBase + f, this.partial);
+      this.partial.frames += f1 - f0;
+      return;
+    }
     const chunk = Math.max(1, Math.min(CHUNK_FRAMES, f1 - f0));
     if (this.values.length < chunk * n) this.values = new Float32Array(chunk * n);
     const withExclude = this.excludeValues;
@@ -244,16 +270,17 @@ export class CommonModeNoiseContext {
       const m = Math.min(chunk, f1 - s);
       const values = this.values.subarray(0, m * n);
       const exclude = withExclude ? this.exclude.subarray(0, m * n).fill(0) : undefined;
-      this.correctFrames(data, s, m, values, exclude);
+      this.correctFrames(data, s, m, values, exclude, frameBase + s);
       const ids = cellIds.subarray(s, s + m);
       this.accumulate(corrected, values, ids, m, n, { mask: exclude });
       if (this.partial.raw) this.accumulate(this.partial.raw, data.subarray(s * n, (s + m) * n), ids, m, n, { mask: exclude });
     }
   }
 
-  /** Frames f0 .. f0 + nFrames - 1 of `data` into values (frame 0 = f0), hits into exclude. */
-  private correctFrames(data: BlockData, f0: number, nFrames: number, values: Float32Array, exclude?: Uint8Array): void {
+  /** Frames f0 .. f0 + nFrames - 1 of `data` into values (frame 0 = f0), hits into exclude; frameIndex = run index of frame f0 among the non-empty frames. */
+  private correctFrames(data: BlockData, f0: number, nFrames: number, values: Float32Array, exclude: Uint8Array | undefined, frameIndex: number): void {
     const { rows, cols, bank, mask, minPixels, fixIdx, fixGroups, thresholdAdu } = this.init;
+    const kept = this.init.medianCache !== undefined && this.layouts.length === 1 && this.layouts[0].rowLength !== undefined ? this.init.medianCache : undefined;
     const n = this.nPixels;
     const st = this.partial;
     const { layouts, scratch } = this;
@@ -262,7 +289,9 @@ export class CommonModeNoiseContext {
       const frame = values.subarray(o, o + n);
       subtractOffset(data, (f0 + f) * n, this.init.offsetAdu, frame);
       for (const l of layouts) {
-        const corrected = l.rowLength !== undefined
+        const corrected = kept && l.rowLength !== undefined
+          ? rowSegmentCommonModeKept(frame, rows, cols, l.rowLength, mask, minPixels, scratch, l.out, kept, frameIndex + f)
+          : l.rowLength !== undefined
           ? rowSegmentCommonMode(frame, rows, cols, l.rowLength, mask, minPixels, scratch, l.out)
           : commonModeBanked(frame, rows, cols, bank, [l.pass], mask, { minPixels, scratch }, [l.out])[0].corrected;
         st.groupsCorrected += corrected;

@@ -134,7 +134,7 @@ export async function commonModeNoiseOnWorkers(stream: FrameStream, init: Common
         for (let t = 0; t < threads; t++) {
           const f0 = Math.floor((t * block.nFrames) / threads), f1 = Math.floor(((t + 1) * block.nFrames) / threads);
           if (f1 === f0) continue;
-          workers[t].postMessage({ type: 'block', id, data, cellIds: block.cellIds.slice(), nFrames: block.nFrames, f0, f1 } satisfies CommonModeNoiseWorkerRequest);
+          workers[t].postMessage({ type: 'block', id, data, cellIds: block.cellIds.slice(), nFrames: block.nFrames, f0, f1, frameBase: frames } satisfies CommonModeNoiseWorkerRequest);
           posted++;
         }
         inFlight.set(id, posted);

@@ -13,7 +13,7 @@ import type { BlockData } from './compute-backend.js';
 /** Messages from the main thread. */
 export type CommonModeNoiseWorkerRequest =
   | { type: 'init'; init: CommonModeNoiseInit }
-  | { type: 'block'; id: number; data: BlockData; cellIds: Uint16Array; nFrames: number; f0: number; f1: number }
+  | { type: 'block'; id: number; data: BlockData; cellIds: Uint16Array; nFrames: number; f0: number; f1: number; frameBase: number }
   | { type: 'finish' };
 
 /** Messages to the main thread. */
@@ -45,7 +45,7 @@ parentPort?.on('message', (msg: CommonModeNoiseWorkerRequest) => {
     }
     if (!context) throw new DetcalError('INTERNAL', `common-mode worker: ${msg.type} before init`);
     if (msg.type === 'block') {
-      context.addBlock(msg.data, msg.cellIds, msg.nFrames, msg.f0, msg.f1);
+      context.addBlock(msg.data, msg.cellIds, msg.nFrames, msg.f0, msg.f1, msg.frameBase);
       reply({ type: 'done', id: msg.id });
       return;
     }

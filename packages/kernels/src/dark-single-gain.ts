@@ -19,6 +19,7 @@ import { BadPixel, DetcalError, type DarkRequest, type FrameStream } from '@detc
 import type { BankShape, CommonModePass } from './common-mode.js';
 import { CommonModeNoiseContext, createCommonModeNoiseInit, type CommonModeNoisePartial } from './common-mode-noise-context.js';
 import { commonModeNoiseOnWorkers } from './common-mode-noise-pool.js';
+import { prepareMedianCache, type CommonModeMedianCache } from './common-mode-median-cache.js';
 import type { ComputeBackend, FloatArray } from './compute-backend.js';
 import { darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
 import type { DarkAccumulator } from './dark-accumulator.js';
@@ -118,6 +119,12 @@ export interface CommonModeNoiseOptions {
   rawStatistics?: boolean;
   /** Track the largest corrected value of each pixel (for {@link stdWithoutMax}). */
   trackMax?: boolean;
+  /**
+   * Group medians kept between passes over the same run with the same offset array (one object per
+   * run, initially createCommonModeMedianCache()): groups whose mask did not change take the kept
+   * median instead of selecting again. Single row-segment passes only; ignored otherwise.
+   */
+  medianCache?: CommonModeMedianCache;
   /** Worker threads (CPU backend): more than 1 corrects and accumulates whole blocks on that many workers (frame-parallel); 1 = in-process. */
   threads?: number;
   /** Progress callback: frames and raw bytes of each block. */
@@ -171,6 +178,10 @@ export async function commonModeNoisePass(stream: FrameStream, opts: CommonModeN
     trackMax: opts.trackMax,
     rawStatistics: opts.rawStatistics,
   });
+  const rowLength = singleRowSegmentLength(commonMode, cols);
+  if (opts.medianCache && rowLength !== undefined) {
+    init.medianCache = prepareMedianCache(opts.medianCache, rows, cols, rowLength, init.mask, opts.offsetAdu, init.minPixels, stream.nFrames);
+  }
   const phase = opts.phase ?? 'noise-cm';
   const threads = opts.backend.name === 'cpu' ? Math.max(1, Math.floor(opts.threads ?? 1)) : 1;
   let corrected: DarkPassResult;
@@ -207,6 +218,15 @@ export async function commonModeNoisePass(stream: FrameStream, opts: CommonModeN
     groupsCorrected: partial.groupsCorrected,
     groupsSkipped: partial.groupsTotal - partial.groupsCorrected,
   };
+}
+
+/** Pixels per row segment when the common mode is one row-segment pass, else undefined. */
+function singleRowSegmentLength(spec: CommonModeSpec, cols: number): number | undefined {
+  if (spec.passes.length !== 1) return undefined;
+  const pass = spec.passes[0];
+  if (pass === 'row') return spec.bank.bankCols;
+  if (typeof pass === 'object' && pass.axis === 'row') return pass.length ?? cols;
+  return undefined;
 }
 
 /** Mean, std, count and rejected of an accumulator (one cell). */

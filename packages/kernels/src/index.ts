@@ -27,6 +27,8 @@ export * from './dark-psana.js';
 export * from './dark-worker-pool.js';
 export * from './common-mode-noise-context.js';
 export * from './common-mode-noise-pool.js';
+export * from './common-mode-median-cache.js';
+export * from './common-mode-noise-fused.js';
 export * from './fast-median.js';
 export * from './dark-truth-metrics.js';
 export * from './correct-gain-stages.js';

@@ -9,11 +9,18 @@
  */
 import { DetcalError, darkMetadata, makeConstant, makeConstantSet, numberParam, resolveParameters, type ConstantSet, type DarkRequest } from '@detcal/core';
 import {
-  commonModeNoisePass, darkPass, flaggedMask, psanaDarkConstants, singleGainBadPixels, singleGainRun, zeroNoiseMask,
-  type ComputeBackend, type DarkBadPixelCounts,
+  commonModeNoisePass, createCommonModeMedianCache, darkPass, flaggedMask, psanaDarkConstants, singleGainBadPixels, singleGainRun, zeroNoiseMask,
+  type CommonModeNoiseResult, type ComputeBackend, type DarkBadPixelCounts,
 } from '@detcal/kernels';
 import { EPIX100_DARK_PARAMETERS, epix100CommonModePasses, epix100Limits } from './dark-parameters.js';
 import { epix100Geometry } from './geometry.js';
+
+/** True when two masks leave out the same pixels. */
+function sameMask(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let p = 0; p < a.length; p++) if (a[p] !== b[p]) return false;
+  return true;
+}
 
 /** Runs the ePix100 dark characterization with the request's method. */
 export async function epix100Dark(request: DarkRequest): Promise<ConstantSet> {
@@ -38,17 +45,24 @@ export async function epix100Dark(request: DarkRequest): Promise<ConstantSet> {
   const maps: Array<{ noise: string; bad: number; flagged: DarkBadPixelCounts }> = [{ noise: 'Noise', bad: map.bad, flagged: map.counts }];
   let noiseCM: Float32Array | undefined;
   let groupsSkipped = 0;
+  // Each pass keeps its group medians; the next takes them where its mask is unchanged. A pass whose
+  // mask equals the previous pass's (the map did not change) would repeat it exactly: its result is reused.
+  const medianCache = createCommonModeMedianCache();
+  let previous: { mask: Uint8Array; r: CommonModeNoiseResult } | undefined;
   for (let it = 1; it <= iterations; it++) {
-    const r = await commonModeNoisePass(stream, {
+    const medianMask = flaggedMask(map.flags);
+    const r = previous && sameMask(previous.mask, medianMask) ? previous.r : await commonModeNoisePass(stream, {
       backend,
       offsetAdu: offset,
-      medianMask: flaggedMask(map.flags),
+      medianMask,
+      medianCache,
       frozen,
       commonMode: { bank: { bankRows: g.asics.asicRows, bankCols: g.asics.asicCols }, passes, minPixels: numberParam(p, 'cm_min_pixels') },
       threads,
       progress: request.progress,
       phase: `noise-cm ${it}/${iterations}`,
     });
+    previous = { mask: medianMask, r };
     noiseCM = r.corrected.stdAdu;
     groupsSkipped = r.groupsSkipped;
     map = singleGainBadPixels(offset, noiseCM, pass1.count, limits, tiles);

@@ -14,7 +14,7 @@
  */
 import { DetcalError, darkMetadata, makeConstant, makeConstantSet, numberParam, resolveParameters, type ConstantSet, type DarkRequest } from '@detcal/core';
 import {
-  commonModeNoisePass, darkPass, flaggedMask, psanaDarkConstants, singleGainBadPixels, singleGainRun, stdWithoutMax, zeroNoiseMask,
+  commonModeNoisePass, createCommonModeMedianCache, darkPass, flaggedMask, psanaDarkConstants, singleGainBadPixels, singleGainRun, stdWithoutMax, zeroNoiseMask,
   type CommonModeSpec, type ComputeBackend,
 } from '@detcal/kernels';
 import { PNCCD_DARK_PARAMETERS, pnccdLimits } from './dark-parameters.js';
@@ -42,9 +42,11 @@ export async function pnccdDark(request: DarkRequest): Promise<ConstantSet> {
   const pass1 = await darkPass(stream, { backend, nCells: 1, threads, progress, phase: 'offset' });
   const map1 = singleGainBadPixels(pass1.meanAdu, pass1.stdAdu, pass1.count, limits);
   const frozen = zeroNoiseMask(pass1.stdAdu);
-  // Iteration 2: noise after common-mode correction.
+  // Iteration 2: noise after common-mode correction; its group medians are kept for iteration 3,
+  // which takes them where map 2 leaves out the same pixels as map 1 (same offset, same frames).
+  const medianCache = createCommonModeMedianCache();
   const pass2 = await commonModeNoisePass(stream, {
-    backend, offsetAdu: pass1.meanAdu, medianMask: flaggedMask(map1.flags), frozen, commonMode, trackMax: sigmaCosmic > 0, threads, progress, phase: 'noise-cm',
+    backend, offsetAdu: pass1.meanAdu, medianMask: flaggedMask(map1.flags), medianCache, frozen, commonMode, trackMax: sigmaCosmic > 0, threads, progress, phase: 'noise-cm',
   });
   const c2 = pass2.corrected;
   const map2 = singleGainBadPixels(pass1.meanAdu, c2.stdAdu, pass1.count, limits);
@@ -53,6 +55,7 @@ export async function pnccdDark(request: DarkRequest): Promise<ConstantSet> {
     backend,
     offsetAdu: pass1.meanAdu,
     medianMask: flaggedMask(map2.flags),
+    medianCache,
     frozen,
     commonMode,
     cosmic: sigmaCosmic > 0 ? { sigma: sigmaCosmic, noiseAdu: stdWithoutMax(c2.meanAdu, c2.stdAdu, c2.count, pass2.maxAdu!) } : undefined,

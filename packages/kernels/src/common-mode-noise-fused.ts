@@ -1,0 +1,151 @@
+/**
+ * The common-mode noise pass of one frame in one sweep per row segment, for the single row-segment
+ * common mode of ePix100 and pnCCD on worker threads: offset subtracted while the good values are
+ * gathered, median, then one loop that corrects each value, tracks the maximum, marks cosmic-ray hits
+ * and adds the corrected (and raw) value to the accumulators. Same numbers as the separate steps of
+ * CommonModeNoiseContext (subtractOffset, rowSegmentCommonMode, subtractGroups, trackMax, markAbove,
+ * accumulateDarkCpu), value for value, without writing the corrected frame to memory and reading it
+ * back three times: every value is rounded to float32 where those steps store it in a Float32Array.
+ */
+import type { BlockData } from './compute-backend.js';
+import type { DarkAccumulator } from './dark-accumulator.js';
+import { medianBranchFree } from './fast-median.js';
+import type { MedianCacheUse } from './common-mode-median-cache.js';
+
+/** Per pixel, what the correction does: take part in the median and get the group's correction. */
+export const ROLE_GOOD = 0;
+/** Per pixel: left out of the median (bad pixel) but corrected with the group's float32 correction. */
+export const ROLE_MASKED = 1;
+/** Per pixel: never corrected (constant value, pass-1 noise 0). */
+export const ROLE_FROZEN = 2;
+
+/** Stand-in for hitPixel when there is no threshold (never written). */
+const NO_HITS = new Uint8Array(0);
+
+/** Inputs and outputs of {@link fusedRowSegmentFrame} (one context's arrays). */
+export interface FusedRowSegmentState {
+  /** Rows and columns of a frame. */
+  rows: number;
+  cols: number;
+  /** Pixels per row segment (a last shorter one is its own group). */
+  length: number;
+  /** Offset per pixel, ADU. */
+  offsetAdu: Float32Array;
+  /** Per pixel ROLE_GOOD / ROLE_MASKED / ROLE_FROZEN. */
+  role: Uint8Array;
+  /** A segment needs more good values than this to be corrected. */
+  minPixels: number;
+  /** Work buffer of at least `length` values. */
+  scratch: Float64Array;
+  /** Accumulator of the corrected values. */
+  corrected: DarkAccumulator;
+  /** Accumulator of the raw values (with the same exclusions), if wanted. */
+  raw?: DarkAccumulator;
+  /** Largest corrected value per pixel, if wanted. */
+  maxAdu?: Float32Array;
+  /** Per pixel, corrected values above this are cosmic-ray hits (left out of both accumulators), if wanted. */
+  thresholdAdu?: Float32Array;
+  /** 1 where a hit was left out (with thresholdAdu). */
+  hitPixel?: Uint8Array;
+  /** Kept medians (take / keep), if any. */
+  cache?: MedianCacheUse;
+}
+
+/** Counters {@link fusedRowSegmentFrame} adds to. */
+export interface FusedRowSegmentCounts {
+  /** Segments corrected. */
+  groupsCorrected: number;
+  /** Segments seen. */
+  groupsTotal: number;
+  /** Values left out as hits. */
+  excludedValues: number;
+  /** Frames with at least one hit. */
+  framesWithExclusions: number;
+}
+
+/**
+ * Corrects one frame and accumulates it.
+ * @param s - arrays and settings of the pass
+ * @param data - raw values, frame-major
+ * @param o - offset of the frame in data (frame * rows * cols)
+ * @param frameIndex - index of the frame among the run's non-empty frames (kept medians)
+ * @param counts - counters, updated
+ */
+export function fusedRowSegmentFrame(s: FusedRowSegmentState, data: BlockData, o: number, frameIndex: number, counts: FusedRowSegmentCounts): void {
+  const { rows, cols, length, offsetAdu, role, minPixels, scratch, cache } = s;
+  const nSeg = Math.ceil(cols / length);
+  const base = frameIndex * (cache ? cache.groups : 0);
+  let hits = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let g = r * nSeg, start = r * cols; start < (r + 1) * cols; g++, start += length) {
+      const end = Math.min(start + length, (r + 1) * cols);
+      let cm: number;
+      if (cache !== undefined && cache.reuse[g] === 1) cm = cache.medians[base + g];
+      else {
+        let good = 0;
+        for (let k = start; k < end; k++) {
+          const v = Math.fround(data[o + k] - offsetAdu[k]);
+          scratch[good] = v;
+          good += +(v === v) & +(role[k] === ROLE_GOOD);
+        }
+        cm = good > minPixels ? medianBranchFree(scratch, good) : NaN;
+        if (cache !== undefined) cache.medians[base + g] = cm;
+      }
+      if (cm === cm) counts.groupsCorrected++;
+      else cm = 0;
+      hits += correctAccumulateSegment(s, data, o, start, end, cm);
+    }
+  }
+  counts.groupsTotal += rows * nSeg;
+  counts.excludedValues += hits;
+  if (hits > 0) counts.framesWithExclusions++;
+}
+
+/** Corrects values [start, end) of the frame at o by cm and accumulates them; returns the hits left out. */
+function correctAccumulateSegment(s: FusedRowSegmentState, data: BlockData, o: number, start: number, end: number, cm: number): number {
+  const { offsetAdu, role, maxAdu, thresholdAdu, hitPixel } = s;
+  const { count, ref, sum, sumSq } = s.corrected;
+  const raw = s.raw;
+  const withRaw = raw !== undefined;
+  // typed arrays in locals: V8 keeps property loads out of the loop only for locals
+  const rCount = raw?.count ?? count, rRef = raw?.ref ?? ref, rSum = raw?.sum ?? sum, rSumSq = raw?.sumSq ?? sumSq;
+  const hit = hitPixel ?? NO_HITS;
+  // masked pixels get the correction as rowSegmentCommonMode writes it out: a float32
+  const cm32 = Math.fround(cm);
+  let hits = 0;
+  for (let k = start; k < end; k++) {
+    const d = Math.fround(data[o + k] - offsetAdu[k]);
+    const ro = role[k];
+    const v = ro === ROLE_GOOD ? Math.fround(d - cm) : ro === ROLE_MASKED ? Math.fround(d - cm32) : d;
+    if (maxAdu !== undefined && v > maxAdu[k]) maxAdu[k] = v;
+    if (thresholdAdu !== undefined && v > thresholdAdu[k]) {
+      hit[k] = 1;
+      hits++;
+      continue;
+    }
+    const n = count[k];
+    let rv: number;
+    if (n === 0) {
+      ref[k] = v;
+      rv = v;
+    } else rv = ref[k];
+    const dv = v - rv;
+    count[k] = n + 1;
+    sum[k] += dv;
+    sumSq[k] += dv * dv;
+    if (withRaw) {
+      const x = data[o + k];
+      const m = rCount[k];
+      let rx: number;
+      if (m === 0) {
+        rRef[k] = x;
+        rx = x;
+      } else rx = rRef[k];
+      const dx = x - rx;
+      rCount[k] = m + 1;
+      rSum[k] += dx;
+      rSumSq[k] += dx * dx;
+    }
+  }
+  return hits;
+}
