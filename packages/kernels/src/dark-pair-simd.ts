@@ -41,28 +41,26 @@ const MAX_PAGES = 65536;
 const SCRATCH_SLOTS = 2 * DARK_PAIR_SIMD_MAX_FRAMES;
 
 const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-let modules: { shared: object; unshared: object } | null | undefined;
+let supported: boolean | undefined;
+/** Modules compiled by this thread, per memory kind (compiled where an accumulator is first used). */
+const modules: { shared?: object; unshared?: object } = {};
 /** Instances of this thread per memory (a worker instantiates once for the memory it was given). */
 const instances = new WeakMap<WasmMemory, { setRef: SetRef; add: Kernel[] }>();
 
-/** The compiled modules, or null when this runtime has no WebAssembly SIMD (checked once per thread). */
-function compiled(): { shared: object; unshared: object } | null {
-  if (modules !== undefined) return modules;
-  modules = null;
-  if (!api) return modules;
-  try {
-    const unshared = Buffer.from(DARK_PAIR_SIMD_WASM, 'base64');
-    const shared = Buffer.from(DARK_PAIR_SIMD_SHARED_WASM, 'base64');
-    if (api.validate(unshared) && api.validate(shared)) modules = { shared: new api.Module(shared), unshared: new api.Module(unshared) };
-  } catch {
-    modules = null;
+/** True when this runtime runs the WebAssembly SIMD kernel (both modules validate; checked once per thread). */
+export function darkPairSimdSupported(): boolean {
+  if (supported === undefined) {
+    try {
+      supported = api !== undefined && api.validate(wasmBytes(false)) && api.validate(wasmBytes(true));
+    } catch {
+      supported = false;
+    }
   }
-  return modules;
+  return supported;
 }
 
-/** True when this runtime runs the WebAssembly SIMD kernel. */
-export function darkPairSimdSupported(): boolean {
-  return compiled() !== null;
+function wasmBytes(shared: boolean): Uint8Array {
+  return Buffer.from(shared ? DARK_PAIR_SIMD_SHARED_WASM : DARK_PAIR_SIMD_WASM, 'base64');
 }
 
 /**
@@ -74,7 +72,7 @@ export function darkPairSimdSupported(): boolean {
  * @returns zeroed views and the wasm state
  */
 export function allocateDarkPairWasm(nCells: number, nPixels: number, shared: boolean): Pick<DarkPairAccumulator, 'ref' | 'sum' | 'sumSq' | 'framesPerCell' | 'wasm'> | undefined {
-  if (!api || !compiled()) return undefined;
+  if (!api || !darkPairSimdSupported()) return undefined;
   const n = 2 * nCells * nPixels;
   // float64 arrays first (8-byte aligned), then the u16 reference, the counts and the scratch
   const sumAt = 0, sumSqAt = 8 * n, refAt = 16 * n;
@@ -106,10 +104,11 @@ function align(bytes: number, to: number): number {
 function instanceFor(wasm: DarkPairWasmState): { setRef: SetRef; add: Kernel[] } | undefined {
   let inst = instances.get(wasm.memory);
   if (inst) return inst;
-  const mods = compiled();
-  if (!api || !mods) return undefined;
+  if (!api || !darkPairSimdSupported()) return undefined;
   const shared = wasm.memory.buffer instanceof SharedArrayBuffer;
-  const { exports } = new api.Instance(shared ? mods.shared : mods.unshared, { env: { memory: wasm.memory } });
+  const kind = shared ? 'shared' : 'unshared';
+  const module = (modules[kind] ??= new api.Module(wasmBytes(shared)));
+  const { exports } = new api.Instance(module, { env: { memory: wasm.memory } });
   const add: Kernel[] = [];
   for (let f = 1; f <= DARK_PAIR_SIMD_MAX_FRAMES; f++) add[f] = exports[`add${f}`] as Kernel;
   inst = { setRef: exports.set_ref as SetRef, add };
