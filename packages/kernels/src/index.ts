@@ -5,6 +5,7 @@
 export * from './compute-backend.js';
 export * from './dark-accumulator.js';
 export * from './dark-pair-accumulator.js';
+export { darkPairSimdSupported, type DarkPairWasmState, type WasmMemory } from './dark-pair-simd.js';
 export * from './cpu-dark.js';
 export * from './cpu-backend.js';
 export * from './gpu-backend.js';

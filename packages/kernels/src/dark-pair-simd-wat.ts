@@ -1,0 +1,176 @@
+/**
+ * WebAssembly text (fixed-width SIMD) of the pair accumulation kernel, generated so that the frame
+ * count of a chunk (1..4) is unrolled. dark-pair-simd-wasm.ts holds the compiled bytes; its test
+ * recompiles this text with wabt and checks they match.
+ *
+ * Memory (one imported memory, the accumulator's): ref u16 (analog, digital) per (cell, pixel), sum and
+ * sumSq f64 pairs, and a scratch of 8 slots of nPixels u16 (slot 2j: analog of the chunk's frame j,
+ * slot 2j + 1: its digital values) that the caller fills with its pixel range. Pointers are byte
+ * addresses of the range's first pixel.
+ *
+ * Per 8 pixels: when every value and reference is below 2^14 (checked per tile), differences fit i16;
+ * they are interleaved into (analog, digital) order like the state, frames j and j + 1 side by side,
+ * so i32x4.dot_i16x8_s gives d_j^2 + d_{j+1}^2 and i32x4.extadd_pairwise_i16x8_s gives d_j + d_{j+1}
+ * per (pixel, kind), exact in i32 (8 squares < 2^31). Each i32 partial converts exactly to f64 and is
+ * added to the state once per chunk. Tiles with larger values and the tail take a scalar path with
+ * i64 partials. All partials are exact integers, so the state is bit for bit that of the JS kernel.
+ */
+
+/** Frames per chunk the kernel handles at most (8 squares of 14-bit differences stay below 2^31). */
+export const DARK_PAIR_SIMD_MAX_FRAMES = 8;
+
+/** Bytes per shuffle lane list: interleave the u16 lanes 0..3 (or 4..7) of two vectors. */
+const INTERLEAVE_LOW = '0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23';
+const INTERLEAVE_HIGH = '8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31';
+/** Moves lanes 2, 3 (i32) to 0, 1 so f64x2.convert_low_i32x4_s converts them. */
+const HIGH_I32_PAIR = '8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15';
+
+/**
+ * The module's text.
+ * @param shared - import a shared memory (worker threads) instead of an unshared one
+ * @returns WebAssembly text format
+ */
+export function darkPairSimdWat(shared: boolean): string {
+  const lines: string[] = [
+    '(module',
+    `  (import "env" "memory" (memory 1 ${shared ? '65536 shared' : ''}))`,
+    setRefFunc(),
+    scalarFunc(),
+  ];
+  for (let n = 1; n <= DARK_PAIR_SIMD_MAX_FRAMES; n++) lines.push(addFunc(n));
+  lines.push(')');
+  return lines.join('\n') + '\n';
+}
+
+/** set_ref(ref, scr, slot, n): ref of pixels [0, n) from scratch slots 0 (analog) and 1 (digital). */
+function setRefFunc(): string {
+  return `  (func (export "set_ref") (param $ref i32) (param $scr i32) (param $slot i32) (param $n i32)
+    (local $i i32) (local $a i32) (local $g i32) (local $va v128) (local $vg v128)
+    (local.set $a (local.get $scr))
+    (local.set $g (i32.add (local.get $scr) (local.get $slot)))
+    (block $done (loop $tiles
+      (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
+      (local.set $va (v128.load align=2 (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 1)))))
+      (local.set $vg (v128.load align=2 (i32.add (local.get $g) (i32.shl (local.get $i) (i32.const 1)))))
+      (v128.store align=2 (i32.add (local.get $ref) (i32.shl (local.get $i) (i32.const 2)))
+        (i8x16.shuffle ${INTERLEAVE_LOW} (local.get $va) (local.get $vg)))
+      (v128.store offset=16 align=2 (i32.add (local.get $ref) (i32.shl (local.get $i) (i32.const 2)))
+        (i8x16.shuffle ${INTERLEAVE_HIGH} (local.get $va) (local.get $vg)))
+      (local.set $i (i32.add (local.get $i) (i32.const 8)))
+      (br $tiles)))
+    (block $end (loop $tail
+      (br_if $end (i32.ge_u (local.get $i) (local.get $n)))
+      (i32.store16 (i32.add (local.get $ref) (i32.shl (local.get $i) (i32.const 2)))
+        (i32.load16_u (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 1)))))
+      (i32.store16 offset=2 (i32.add (local.get $ref) (i32.shl (local.get $i) (i32.const 2)))
+        (i32.load16_u (i32.add (local.get $g) (i32.shl (local.get $i) (i32.const 1)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $tail))))`;
+}
+
+/**
+ * scalar(ref, sum, sq, scr, slot, i0, i1, frames): exact path for pixels [i0, i1) (any u16 values):
+ * per (pixel, kind) the chunk's differences are summed in i64 and added to the state once.
+ */
+function scalarFunc(): string {
+  return `  (func $scalar (param $ref i32) (param $sum i32) (param $sq i32) (param $scr i32) (param $slot i32) (param $i0 i32) (param $i1 i32) (param $frames i32)
+    (local $p i32) (local $k i32) (local $j i32) (local $r i32) (local $d i64) (local $s i64) (local $q i64) (local $at i32)
+    (local.set $p (local.get $i0))
+    (block $done (loop $pixels
+      (br_if $done (i32.ge_u (local.get $p) (local.get $i1)))
+      (local.set $k (i32.const 0))
+      (loop $kinds
+        (local.set $r (i32.load16_u (i32.add (local.get $ref) (i32.add (i32.shl (local.get $p) (i32.const 2)) (i32.shl (local.get $k) (i32.const 1))))))
+        (local.set $s (i64.const 0))
+        (local.set $q (i64.const 0))
+        (local.set $j (i32.const 0))
+        (loop $frames
+          (local.set $d (i64.extend_i32_s (i32.sub
+            (i32.load16_u (i32.add (i32.add (local.get $scr) (i32.shl (local.get $p) (i32.const 1)))
+              (i32.mul (local.get $slot) (i32.add (i32.shl (local.get $j) (i32.const 1)) (local.get $k)))))
+            (local.get $r))))
+          (local.set $s (i64.add (local.get $s) (local.get $d)))
+          (local.set $q (i64.add (local.get $q) (i64.mul (local.get $d) (local.get $d))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br_if $frames (i32.lt_u (local.get $j) (local.get $frames))))
+        (local.set $at (i32.add (i32.shl (local.get $p) (i32.const 4)) (i32.shl (local.get $k) (i32.const 3))))
+        (f64.store (i32.add (local.get $sum) (local.get $at))
+          (f64.add (f64.load (i32.add (local.get $sum) (local.get $at))) (f64.convert_i64_s (local.get $s))))
+        (f64.store (i32.add (local.get $sq) (local.get $at))
+          (f64.add (f64.load (i32.add (local.get $sq) (local.get $at))) (f64.convert_i64_s (local.get $q))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br_if $kinds (i32.lt_u (local.get $k) (i32.const 2))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $pixels))))`;
+}
+
+/**
+ * add<n>(ref, sum, sq, scr, slot, count): adds frames 0..n-1 of the scratch to pixels [0, count).
+ * Frames are taken in pairs so that few vectors are live (two loads, four differences, eight i32 partials).
+ */
+function addFunc(n: number): string {
+  const L: string[] = [];
+  const get = (name: string): string => `(local.get $${name})`;
+  const locals = ['(local $i i32) (local $t i32) (local $r0 v128) (local $r1 v128) (local $bad v128) (local $u v128) (local $v v128) (local $lo0 v128) (local $hi0 v128) (local $lo1 v128) (local $hi1 v128)'];
+  for (let j = 0; j < n; j++) locals.push(`(local $pa${j} i32) (local $pg${j} i32)`);
+  for (let q = 0; q < 4; q++) locals.push(`(local $s${q} v128) (local $q${q} v128)`);
+  L.push(`  (func (export "add${n}") (param $ref i32) (param $sum i32) (param $sq i32) (param $scr i32) (param $slot i32) (param $count i32)`);
+  L.push('    ' + locals.join(' '));
+  for (let j = 0; j < n; j++) {
+    L.push(`    (local.set $pa${j} (i32.add ${get('scr')} (i32.mul ${get('slot')} (i32.const ${2 * j}))))`);
+    L.push(`    (local.set $pg${j} (i32.add ${get('scr')} (i32.mul ${get('slot')} (i32.const ${2 * j + 1}))))`);
+  }
+  const zero = '(v128.const i32x4 0 0 0 0)';
+  L.push('    (block $done (loop $tiles');
+  L.push(`      (br_if $done (i32.gt_u (i32.add ${get('i')} (i32.const 8)) ${get('count')}))`);
+  L.push(`      (local.set $t (i32.add ${get('ref')} (i32.shl ${get('i')} (i32.const 2))))`);
+  L.push(`      (local.set $r0 (v128.load align=2 ${get('t')}))`);
+  L.push(`      (local.set $r1 (v128.load offset=16 align=2 ${get('t')}))`);
+  L.push(`      (local.set $bad (v128.or ${get('r0')} ${get('r1')}))`);
+  L.push(`      (local.set $t (i32.shl ${get('i')} (i32.const 1)))`);
+  for (let j = 0; j < n; j += 2) {
+    // differences of frames j (and j + 1) in state order: lo = pixels 0..3 (a, g, a, g, ...), hi = pixels 4..7
+    for (let e = 0; e < 2; e++) {
+      if (j + e >= n) {
+        L.push(`      (local.set $lo${e} ${zero})`);
+        L.push(`      (local.set $hi${e} ${zero})`);
+        continue;
+      }
+      L.push(`      (local.set $u (v128.load align=2 (i32.add ${get(`pa${j + e}`)} ${get('t')})))`);
+      L.push(`      (local.set $v (v128.load align=2 (i32.add ${get(`pg${j + e}`)} ${get('t')})))`);
+      L.push(`      (local.set $bad (v128.or ${get('bad')} (v128.or ${get('u')} ${get('v')})))`);
+      L.push(`      (local.set $lo${e} (i16x8.sub (i8x16.shuffle ${INTERLEAVE_LOW} ${get('u')} ${get('v')}) ${get('r0')}))`);
+      L.push(`      (local.set $hi${e} (i16x8.sub (i8x16.shuffle ${INTERLEAVE_HIGH} ${get('u')} ${get('v')}) ${get('r1')}))`);
+    }
+    // frames j and j + 1 side by side per (pixel, kind): pairwise sums and dot products per pixel pair q
+    for (let q = 0; q < 4; q++) {
+      const half = q < 2 ? 'lo' : 'hi';
+      const pattern = q % 2 === 0 ? INTERLEAVE_LOW : INTERLEAVE_HIGH;
+      L.push(`      (local.set $u (i8x16.shuffle ${pattern} ${get(`${half}0`)} ${get(`${half}1`)}))`);
+      const s = `(i32x4.extadd_pairwise_i16x8_s ${get('u')})`, sq = `(i32x4.dot_i16x8_s ${get('u')} ${get('u')})`;
+      L.push(`      (local.set $s${q} ${j === 0 ? s : `(i32x4.add ${get(`s${q}`)} ${s})`})`);
+      L.push(`      (local.set $q${q} ${j === 0 ? sq : `(i32x4.add ${get(`q${q}`)} ${sq})`})`);
+    }
+  }
+  // a value or reference >= 2^14: the partials may have wrapped, this tile takes the exact scalar path
+  L.push(`      (if (v128.any_true (v128.and ${get('bad')} (v128.const i16x8 0xc000 0xc000 0xc000 0xc000 0xc000 0xc000 0xc000 0xc000)))`);
+  L.push(`        (then (call $scalar ${get('ref')} ${get('sum')} ${get('sq')} ${get('scr')} ${get('slot')} ${get('i')} (i32.add ${get('i')} (i32.const 8)) (i32.const ${n})))`);
+  L.push('        (else');
+  // state update: i32 lanes (a_p, g_p, a_p+1, g_p+1) of pixel pair q, f64 pairs (a, g) per pixel
+  for (const [arr, acc] of [['sum', 's'], ['sq', 'q']] as const) {
+    L.push(`      (local.set $t (i32.add ${get(arr)} (i32.shl ${get('i')} (i32.const 4))))`);
+    for (let q = 0; q < 4; q++) {
+      const v = get(`${acc}${q}`);
+      for (let h = 0; h < 2; h++) {
+        const off = 32 * q + 16 * h;
+        const lanes = h === 0 ? v : `(i8x16.shuffle ${HIGH_I32_PAIR} ${v} ${v})`;
+        L.push(`      (v128.store offset=${off} align=8 ${get('t')} (f64x2.add (v128.load offset=${off} align=8 ${get('t')}) (f64x2.convert_low_i32x4_s ${lanes})))`);
+      }
+    }
+  }
+  L.push('      ))');
+  L.push(`      (local.set $i (i32.add ${get('i')} (i32.const 8)))`);
+  L.push('      (br $tiles)))');
+  L.push(`    (call $scalar ${get('ref')} ${get('sum')} ${get('sq')} ${get('scr')} ${get('slot')} ${get('i')} ${get('count')} (i32.const ${n})))`);
+  return L.join('\n');
+}

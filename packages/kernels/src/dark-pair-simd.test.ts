@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { Random } from '@detcal/core';
+import { accumulateDarkPairCpu, createDarkPairAccumulator, registerDarkPairFrames, type DarkPairAccumulator } from './dark-pair-accumulator.js';
+import { darkPairSimdSupported } from './dark-pair-simd.js';
+import { DarkWorkerPool } from './dark-worker-pool.js';
+
+/**
+ * A block of `trains` trains (frames cell-major within a train, cells in a shuffled order, cell 2 absent
+ * from odd blocks): AGIPD-like 14-bit values, plus pixels that force the exact scalar path of their
+ * 8-pixel tile: 0 / 65535 and 0 / 32767 alternating, values at and above 2^14, and a pixel whose
+ * reference (first value) is large while later values are small.
+ */
+function block(nPixels: number, nCells: number, trains: number, rng: Random, blockIndex: number, shared: boolean) {
+  const cells: number[] = [];
+  for (let c = 0; c < nCells; c++) if (!(c === 2 && blockIndex % 2 === 1)) cells.push(c);
+  const nFrames = trains * cells.length;
+  const alloc = (n: number) => (shared ? new Uint16Array(new SharedArrayBuffer(2 * n)) : new Uint16Array(n));
+  const data = alloc(nFrames * nPixels), gain = alloc(nFrames * nPixels);
+  const cellIds = new Uint16Array(nFrames);
+  for (let t = 0; t < trains; t++) {
+    const order = cells.slice().sort(() => rng.uniform() - 0.5);
+    order.forEach((c, k) => (cellIds[t * cells.length + k] = c));
+  }
+  for (let f = 0; f < nFrames; f++) {
+    const o = f * nPixels;
+    for (let p = 0; p < nPixels; p++) {
+      // offsets spread over the whole 14-bit range, so differences reach +-16383 in some tiles
+      data[o + p] = p % 5 === 0 ? Math.floor(rng.uniform() * 16384) : Math.round(5000 + 40 * rng.normal());
+      gain[o + p] = p % 7 === 0 ? Math.floor(rng.uniform() * 16384) : Math.round(4500 + 30 * rng.normal());
+    }
+    data[o + 3] = f % 2 === 0 ? 0 : 65535;
+    gain[o + 3] = f % 2 === 0 ? 65535 : 0;
+    data[o + 17] = 16384 + Math.floor(rng.uniform() * 49152);
+    gain[o + 30] = 16384;
+    // below 2^15 but differences of 32767: their squares overflow i32 in 3 frames (scalar path);
+    // 16383 / 0: the largest differences the vector path takes (8 squares just below 2^31)
+    data[o + 22] = f % 2 === 0 ? 0 : 32767;
+    gain[o + 22] = f % 2 === 0 ? 16383 : 0;
+    // a reference far above later values: |x - ref| >= 2^15 though every later value is small
+    data[o + 40] = blockIndex === 0 && f < cells.length ? 60000 : 100 + (f % 3);
+  }
+  return { data, gain, cellIds, nFrames };
+}
+
+/** Index and values of the first element where two arrays differ (bit for bit), or undefined. */
+function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): string | undefined {
+  if (a.length !== b.length) return `lengths ${a.length} and ${b.length}`;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return `index ${i}: ${a[i]} vs ${b[i]}`;
+  return undefined;
+}
+
+function expectSameState(simd: DarkPairAccumulator, js: DarkPairAccumulator): void {
+  expect(firstDifference(simd.framesPerCell, js.framesPerCell)).toBeUndefined();
+  expect(firstDifference(simd.ref, js.ref)).toBeUndefined();
+  expect(firstDifference(simd.sum, js.sum)).toBeUndefined();
+  expect(firstDifference(simd.sumSq, js.sumSq)).toBeUndefined();
+}
+
+describe('dark pair accumulation with WebAssembly SIMD', () => {
+  it('runs here (Node >= 20 has fixed-width SIMD), in a WebAssembly memory', () => {
+    expect(darkPairSimdSupported()).toBe(true);
+    const pair = createDarkPairAccumulator(2, 10);
+    expect(pair.wasm).toBeDefined();
+    expect(pair.sum.buffer).toBe(pair.wasm?.memory.buffer);
+    expect(createDarkPairAccumulator(2, 10, { wasm: false }).wasm).toBeUndefined();
+    const shared = createDarkPairAccumulator(2, 10, { shared: true });
+    expect(shared.ref.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(shared.wasm?.scratch.buffer).toBe(shared.ref.buffer);
+  });
+
+  it('gives the JS kernel state bit for bit: 1..9 frames per cell, references, ranges off the vector width, any u16 value', () => {
+    const nPixels = 45, nCells = 3;
+    const simd = createDarkPairAccumulator(nCells, nPixels);
+    const js = createDarkPairAccumulator(nCells, nPixels, { wasm: false });
+    expect(simd.wasm).toBeDefined();
+    const rng = new Random(7);
+    // ranges per block: whole, split inside a tile, three uneven pieces, one pixel + the rest
+    const splits = [[0, 45], [0, 13, 45], [0, 8, 27, 45], [0, 1, 45], [0, 44, 45]];
+    for (let b = 0; b < 9; b++) {
+      const { data, gain, cellIds, nFrames } = block(nPixels, nCells, b + 1, rng, b, false);
+      const first = registerDarkPairFrames(simd, cellIds, nFrames);
+      expect(firstDifference(registerDarkPairFrames(js, cellIds, nFrames), first)).toBeUndefined();
+      const cuts = splits[b % splits.length];
+      for (let r = 0; r + 1 < cuts.length; r++) {
+        accumulateDarkPairCpu(simd, data, gain, cellIds, first, nFrames, cuts[r], cuts[r + 1]);
+        accumulateDarkPairCpu(js, data, gain, cellIds, first, nFrames, cuts[r], cuts[r + 1]);
+      }
+      expectSameState(simd, js);
+    }
+    // the sums are not trivial: pixel 3 of cell 0 has differences of 65535 on every other frame
+    expect(js.sumSq[2 * 3]).toBeGreaterThan(2 ** 32);
+    expect(simd.framesPerCell[0]).toBe(45);
+  });
+
+  it('gives the JS kernel state with a shared memory and two workers accumulating their pixel ranges', async () => {
+    const nPixels = 203, nCells = 3;
+    const simd = createDarkPairAccumulator(nCells, nPixels, { shared: true });
+    const js = createDarkPairAccumulator(nCells, nPixels, { wasm: false });
+    expect(simd.wasm?.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const pool = new DarkWorkerPool(2, simd);
+    try {
+      const rng = new Random(11);
+      for (let b = 0; b < 5; b++) {
+        const { data, gain, cellIds, nFrames } = block(nPixels, nCells, 4, rng, b, true);
+        const first = registerDarkPairFrames(simd, cellIds, nFrames);
+        registerDarkPairFrames(js, cellIds, nFrames);
+        await pool.submitPair(data, gain, cellIds, first, nFrames);
+        accumulateDarkPairCpu(js, data, gain, cellIds, first, nFrames, 0, nPixels);
+      }
+      await pool.drain();
+    } finally {
+      await pool.close();
+    }
+    expectSameState(simd, js);
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * WebAssembly SIMD path of the pair accumulation (dark-pair-simd-wat.ts describes the kernel). The
+ * accumulator's arrays then live in one WebAssembly.Memory (shared for worker threads) together with
+ * a scratch of 16 frame slots: per cell, a thread copies the chunk's frames of its pixel range into
+ * the scratch (blocks live on other buffers the module cannot reach) and the kernel adds them to the
+ * state. Where WebAssembly SIMD is missing, or the state would not fit in 4 GiB, the accumulator is
+ * allocated on plain buffers and the JS kernel runs instead.
+ */
+import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
+import { DARK_PAIR_SIMD_MAX_FRAMES } from './dark-pair-simd-wat.js';
+import { DARK_PAIR_SIMD_SHARED_WASM, DARK_PAIR_SIMD_WASM } from './dark-pair-simd-wasm.js';
+
+/** The part of the WebAssembly.Memory API used here (the package's TypeScript lib has no WebAssembly types). */
+export interface WasmMemory {
+  /** The memory's bytes (a SharedArrayBuffer for a shared memory). */
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
+
+/** Where the SIMD kernel finds a pair accumulator: its memory and the frame scratch in it. */
+export interface DarkPairWasmState {
+  /** The memory holding ref, sum, sumSq, framesPerCell and scratch. */
+  readonly memory: WasmMemory;
+  /** 16 slots of nPixels values (slot 2j: analog of chunk frame j, 2j + 1: digital); threads use their own pixel range of each. */
+  readonly scratch: Uint16Array;
+}
+
+type Kernel = (ref: number, sum: number, sq: number, scr: number, slot: number, count: number) => void;
+type SetRef = (ref: number, scr: number, slot: number, count: number) => void;
+
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
+}
+
+const WASM_PAGE_BYTES = 65536;
+/** Pages a 32-bit memory can have (4 GiB). */
+const MAX_PAGES = 65536;
+/** Frame slots of the scratch (two per frame of a chunk). */
+const SCRATCH_SLOTS = 2 * DARK_PAIR_SIMD_MAX_FRAMES;
+
+const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+let supported: boolean | undefined;
+/** Modules compiled by this thread, per memory kind (compiled where an accumulator is first used). */
+const modules: { shared?: object; unshared?: object } = {};
+/** Instances of this thread per memory (a worker instantiates once for the memory it was given). */
+const instances = new WeakMap<WasmMemory, { setRef: SetRef; add: Kernel[] }>();
+
+/** True when this runtime runs the WebAssembly SIMD kernel (both modules validate; checked once per thread). */
+export function darkPairSimdSupported(): boolean {
+  if (supported === undefined) {
+    try {
+      supported = api !== undefined && api.validate(wasmBytes(false)) && api.validate(wasmBytes(true));
+    } catch {
+      supported = false;
+    }
+  }
+  return supported;
+}
+
+function wasmBytes(shared: boolean): Uint8Array {
+  return Buffer.from(shared ? DARK_PAIR_SIMD_SHARED_WASM : DARK_PAIR_SIMD_WASM, 'base64');
+}
+
+/**
+ * The arrays of a pair accumulator on one WebAssembly.Memory, or undefined where the SIMD kernel cannot
+ * run (no WebAssembly SIMD, more than 4 GiB, or the memory cannot be had).
+ * @param nCells - memory cells
+ * @param nPixels - pixels per frame
+ * @param shared - a shared memory (SharedArrayBuffer views) for worker threads
+ * @returns zeroed views and the wasm state
+ */
+export function allocateDarkPairWasm(nCells: number, nPixels: number, shared: boolean): Pick<DarkPairAccumulator, 'ref' | 'sum' | 'sumSq' | 'framesPerCell' | 'wasm'> | undefined {
+  if (!api || !darkPairSimdSupported()) return undefined;
+  const n = 2 * nCells * nPixels;
+  // float64 arrays first (8-byte aligned), then the u16 reference, the counts and the scratch
+  const sumAt = 0, sumSqAt = 8 * n, refAt = 16 * n;
+  const framesAt = align(refAt + 2 * n, 16);
+  const scratchAt = align(framesAt + 4 * nCells, 16);
+  const bytes = scratchAt + 2 * SCRATCH_SLOTS * nPixels;
+  const pages = Math.ceil(bytes / WASM_PAGE_BYTES);
+  if (pages > MAX_PAGES) return undefined;
+  let memory: WasmMemory;
+  try {
+    memory = new api.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages, maximum: pages });
+  } catch {
+    return undefined; // address space or memory refused: plain buffers and the JS kernel
+  }
+  const buf = memory.buffer;
+  return {
+    sum: new Float64Array(buf, sumAt, n),
+    sumSq: new Float64Array(buf, sumSqAt, n),
+    ref: new Uint16Array(buf, refAt, n),
+    framesPerCell: new Uint32Array(buf, framesAt, nCells),
+    wasm: { memory, scratch: new Uint16Array(buf, scratchAt, SCRATCH_SLOTS * nPixels) },
+  };
+}
+
+function align(bytes: number, to: number): number {
+  return Math.ceil(bytes / to) * to;
+}
+
+function instanceFor(wasm: DarkPairWasmState): { setRef: SetRef; add: Kernel[] } | undefined {
+  let inst = instances.get(wasm.memory);
+  if (inst) return inst;
+  if (!api || !darkPairSimdSupported()) return undefined;
+  const shared = wasm.memory.buffer instanceof SharedArrayBuffer;
+  const kind = shared ? 'shared' : 'unshared';
+  const module = (modules[kind] ??= new api.Module(wasmBytes(shared)));
+  const { exports } = new api.Instance(module, { env: { memory: wasm.memory } });
+  const add: Kernel[] = [];
+  for (let f = 1; f <= DARK_PAIR_SIMD_MAX_FRAMES; f++) add[f] = exports[`add${f}`] as Kernel;
+  inst = { setRef: exports.set_ref as SetRef, add };
+  instances.set(wasm.memory, inst);
+  return inst;
+}
+
+/**
+ * Accumulates pixels [p0, p1) of one block with the SIMD kernel (arguments checked by the caller).
+ * Frames of a cell go in chunks of up to 8: the state is loaded and stored once per chunk.
+ * @param state - accumulator allocated by allocateDarkPairWasm
+ * @param data - analog values, frame-major
+ * @param gain - digital values, same layout
+ * @param cellIds - cell id per frame
+ * @param first - 1 for frames that set their cell's reference
+ * @param order - frame indices sorted by cell (stable)
+ * @param p0 - first pixel (inclusive)
+ * @param p1 - end pixel (exclusive)
+ * @returns false (nothing done) when the state has no wasm memory or this thread cannot run the kernel
+ */
+export function accumulateDarkPairSimd(
+  state: DarkPairAccumulator,
+  data: Uint16Array,
+  gain: Uint16Array,
+  cellIds: Uint16Array,
+  first: Uint8Array,
+  order: Int32Array,
+  p0: number,
+  p1: number,
+): boolean {
+  const wasm = state.wasm;
+  const inst = wasm && instanceFor(wasm);
+  if (!wasm || !inst) return false;
+  const count = p1 - p0;
+  if (count === 0) return true;
+  const { nPixels } = state;
+  const scratch = wasm.scratch;
+  const scr = scratch.byteOffset + 2 * p0, slot = 2 * nPixels;
+  const refAt = state.ref.byteOffset, sumAt = state.sum.byteOffset, sqAt = state.sumSq.byteOffset;
+  const nFrames = order.length;
+  let i = 0;
+  while (i < nFrames) {
+    const c = cellIds[order[i]];
+    let end = i + 1;
+    while (end < nFrames && cellIds[order[end]] === c) end++;
+    const base = c * nPixels + p0;
+    if (first[order[i]] === 1) {
+      copyFrame(scratch, data, gain, order[i++] * nPixels, 0, nPixels, p0, p1);
+      inst.setRef(refAt + 4 * base, scr, slot, count);
+    }
+    while (i < end) {
+      const n = Math.min(DARK_PAIR_SIMD_MAX_FRAMES, end - i);
+      for (let j = 0; j < n; j++) copyFrame(scratch, data, gain, order[i + j] * nPixels, j, nPixels, p0, p1);
+      inst.add[n](refAt + 4 * base, sumAt + 16 * base, sqAt + 16 * base, scr, slot, count);
+      i += n;
+    }
+  }
+  return true;
+}
+
+/** Copies pixels [p0, p1) of the frame at `off` into scratch slots 2j (analog) and 2j + 1 (digital). */
+function copyFrame(scratch: Uint16Array, data: Uint16Array, gain: Uint16Array, off: number, j: number, nPixels: number, p0: number, p1: number): void {
+  scratch.set(data.subarray(off + p0, off + p1), 2 * j * nPixels + p0);
+  scratch.set(gain.subarray(off + p0, off + p1), (2 * j + 1) * nPixels + p0);
+}
