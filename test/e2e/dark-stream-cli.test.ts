@@ -31,6 +31,7 @@ describe('detcal dark agipd --stream-constants', () => {
     expect(a.status, a.stderr).toBe(0);
     expect(b.status, b.stderr).toBe(0);
     expect([a.json().streamed, b.json().streamed]).toEqual([false, true]);
+    expect(b.stderr).toBe(''); // libhdf5's refusal to write the missing buffer of an unwritten dataset is not shown
     expect(b.json().writeSeconds).toBeGreaterThan(0);
     expect(b.json().summary).toEqual(a.json().summary);
     const py = `

@@ -1,7 +1,7 @@
 /**
  * A detcal constants file written group of memory cells by group (a ConstantSink for GainStep.runToSink):
  * begin() creates `<file>.tmp` with every dataset at its final shape, dtype and attributes (contiguous,
- * like writeConstantsFile; zero-filled without a full-size buffer: createZeroDatasets), write() stores one
+ * like writeConstantsFile; created unwritten, reading zero until written: createZeroDatasets), write() stores one
  * cell group as a hyperslab of each dataset (or, with `at`, a cell group of one gain / threshold index of
  * some datasets), finish() adds the metadata attributes and renames the file into place; abort() removes
  * the temp file. Only one group's values need to be in memory. The file is the one writeConstantsFile

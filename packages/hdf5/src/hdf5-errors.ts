@@ -23,6 +23,21 @@ export function withHdf5Errors<T>(what: string, fix: string, fn: () => T, code: 
   }
 }
 
+/**
+ * Runs `fn` with HDF5's default error handler (errors are return codes, the stack is printed to stderr),
+ * also inside withHdf5Errors: for calls whose failure is expected and harmless, which the throwing
+ * handler would abort half-way (leaving HDF5 objects open).
+ */
+export function withReturnCodeErrors<T>(fn: () => T): T {
+  const module = hdf5Module();
+  if (depth > 0) module.deactivate_throwing_error_handler();
+  try {
+    return fn();
+  } finally {
+    if (depth > 0) module.activate_throwing_error_handler();
+  }
+}
+
 /** The most telling line of an HDF5 error stack (the filter / signature / I/O message), or the error text. */
 export function hdf5Reason(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);

@@ -1,13 +1,17 @@
 /**
- * Contiguous numeric datasets created at their final shape with zero values, without a full-size copy
- * through the WASM heap. h5wasm's create_dataset copies its data into the heap first (a 277 MB constant
- * of a 352-cell module then stays resident as heap); here one region of the largest dataset's size is
- * taken from the heap's fresh end, which WebAssembly zero-fills and nothing has written: only the part
- * that lies below the heap's previous end is zeroed by hand, and HDF5 only reads the region. The
- * datasets are the ones h5wasm's create_dataset makes (same low-level call and dataspace).
+ * Contiguous numeric datasets created at their final shape without writing them: values read as zero
+ * until written. h5wasm's create_dataset always writes its data, so a full-size zero buffer went through
+ * the WASM heap (a 277 MB constant of a 352-cell module then stayed resident as heap) and every byte was
+ * written twice. Here the same low-level call gets no data: libhdf5 creates the dataset (same dataspace,
+ * contiguous layout), its H5Dwrite refuses the missing buffer (an error return, with HDF5's default
+ * handler: the throwing one would abort the call before it closes its objects), and the file space is allocated by the
+ * first write, unwritten bytes reading as zero (HDF5's default fill value; sparse on disk). libhdf5
+ * prints that refusal to stderr (fd 2, synchronously): it is dropped for the duration of the call.
  */
-import { DetcalError, sizeOf, type DType } from '@detcal/core';
+import fs from 'node:fs';
+import { DetcalError, type DType } from '@detcal/core';
 import { hdf5Module } from './h5wasm-runtime.js';
+import { withReturnCodeErrors } from './hdf5-errors.js';
 import type { H5Dataset, H5File } from './hdf5-file.js';
 
 /** h5wasm element metadata of each DType (HDF5 class 0 = integer, 1 = float). */
@@ -33,40 +37,47 @@ export interface ZeroDatasetSpec {
 }
 
 interface LowLevelModule {
-  HEAPU8: Uint8Array;
-  _malloc(n: number): number;
-  _free(p: number): void;
   create_dataset(fileId: bigint, path: string, ptr: bigint, metadata: Record<string, unknown>): number;
 }
 
+/** Runs fn with writes to fd 2 (libhdf5's error stack printing) dropped. */
+function withoutStderr<T>(fn: () => T): T {
+  const original = fs.writeSync;
+  const quiet = function (this: unknown, fd: number, ...rest: unknown[]): number {
+    if (fd !== 2) return (original as (...a: unknown[]) => number).call(this, fd, ...rest);
+    const data = rest[0] as string | ArrayBufferView;
+    return typeof data === 'string' ? Buffer.byteLength(data) : typeof rest[2] === 'number' ? rest[2] : data.byteLength;
+  };
+  (fs as { writeSync: unknown }).writeSync = quiet;
+  try {
+    return fn();
+  } finally {
+    (fs as { writeSync: unknown }).writeSync = original;
+  }
+}
+
 /**
- * Creates zero-filled contiguous datasets at the root of an open file.
+ * Creates contiguous datasets at the root of an open file, unwritten (values read as zero until written).
  * @param h5 - file open for writing
  * @param specs - datasets to create, in order
  * @returns the created datasets, in the order of specs
  */
 export function createZeroDatasets(h5: H5File, specs: readonly ZeroDatasetSpec[]): H5Dataset[] {
-  if (specs.length === 0) return [];
   const module = hdf5Module() as unknown as LowLevelModule;
-  const bytes = Math.max(...specs.map((s) => sizeOf(s.shape) * ELEMENT[s.dtype].size), 1);
-  const heapEnd = module.HEAPU8.length;
-  const ptr = module._malloc(bytes);
-  if (ptr === 0) throw new DetcalError('BAD_INPUT', `cannot allocate ${bytes} bytes of HDF5 heap for the constants' datasets; free memory or write fewer cells`);
-  try {
-    // below the old end the heap may hold old values; above it, memory.grow gave zeros nobody wrote
-    const dirtyEnd = Math.min(ptr + bytes, heapEnd);
-    if (dirtyEnd > ptr) module.HEAPU8.fill(0, ptr, dirtyEnd);
-    const fileId = (h5 as unknown as { file_id: bigint }).file_id;
-    return specs.map((s) => {
-      const shape = s.shape.map(BigInt);
-      const { type, size, signed } = ELEMENT[s.dtype];
-      module.create_dataset(fileId, `/${s.name}`, BigInt(ptr), {
-        type, size, signed, littleEndian: true, vlen: false,
-        shape, maxshape: shape, chunks: null, compression: 0, compression_opts: [], track_order: false,
-      });
-      return h5.get(s.name) as H5Dataset;
-    });
-  } finally {
-    module._free(ptr);
-  }
+  const fileId = (h5 as unknown as { file_id: bigint }).file_id;
+  return specs.map((s) => {
+    const shape = s.shape.map(BigInt);
+    const { type, size, signed } = ELEMENT[s.dtype];
+    withoutStderr(() =>
+      withReturnCodeErrors(() =>
+        module.create_dataset(fileId, `/${s.name}`, 0n, {
+          type, size, signed, littleEndian: true, vlen: false,
+          shape, maxshape: shape, chunks: null, compression: 0, compression_opts: [], track_order: false,
+        }),
+      ),
+    );
+    const ds = h5.get(s.name);
+    if (!ds) throw new DetcalError('INTERNAL', `dataset ${s.name} was not created (${s.dtype} [${s.shape}])`);
+    return ds as H5Dataset;
+  });
 }
