@@ -6,6 +6,7 @@
  */
 import type { BlockData, DarkAccumulateOptions, DarkFinalizeOptions, DarkFinalizeOutput } from './compute-backend.js';
 import { checkDarkBlock, type DarkAccumulator } from './dark-accumulator.js';
+import { accumulateGroupedU16 } from './cpu-dark-grouped.js';
 import { DetcalError } from '@detcal/core';
 
 /**
@@ -53,6 +54,11 @@ export function accumulateDarkRangeCpu(
   const { lut, maskStride } = checkDarkBlock(state, data, cellIds, nFrames, nPixels, p0, p1, opts);
   const mask = opts.mask;
   const gain = opts.gain;
+  if (data instanceof Uint16Array && !mask && nFrames > 1) {
+    // integer frames: four frames of a cell per pass over the state (same sums, a quarter of the state traffic)
+    accumulateGroupedU16(state, data, cellIds, nFrames, nPixels, p0, p1, gain, lut);
+    return;
+  }
   const { count, ref, sum, sumSq, rejected } = state;
   for (let f = 0; f < nFrames; f++) {
     const base = cellIds[f] * nPixels;

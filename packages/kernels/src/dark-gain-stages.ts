@@ -52,12 +52,13 @@ export interface GainStageDark {
   gainSignatures: number[];
 }
 
-/** Frames the gain signature looks at (a train of up to 32 cells: 2 M gain values of AGIPD). */
-const SIGNATURE_FRAMES = 32;
+/** Gain values the gain signature looks at: 2 M (a train of 32 AGIPD cells, 4 Jungfrau frames), at most 32 frames. */
+const SIGNATURE_VALUES = 1 << 21;
 
-/** Median of the gain values of a run's first block (at most 32 frames read): its gain stage signature. */
+/** Median of the gain values of a run's first frames (about 2 M values, at most 32 frames read): its gain stage signature. */
 export async function gainSignature(stream: FrameStream): Promise<number> {
-  for await (const block of stream.blocks({ frames: SIGNATURE_FRAMES })) {
+  const frames = Math.max(1, Math.min(32, Math.ceil(SIGNATURE_VALUES / Math.max(1, stream.rows * stream.cols))));
+  for await (const block of stream.blocks({ frames })) {
     if (!block.gain) break;
     const n = Math.min(block.gain.length, 1 << 16);
     const step = Math.max(1, Math.floor(block.gain.length / n));

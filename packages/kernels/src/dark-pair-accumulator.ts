@@ -13,6 +13,7 @@
  */
 import { DetcalError, ensure } from '@detcal/core';
 import type { FloatArray } from './compute-backend.js';
+import { framesByCell } from './frames-by-cell.js';
 import { accumulateDarkPairSimd, allocateDarkPairWasm, type DarkPairWasmState } from './dark-pair-simd.js';
 
 /** Per-(cell, pixel) sums of analog and digital values of one dark pass. */
@@ -140,20 +141,6 @@ export function accumulateDarkPairCpu(
     for (; i + 2 <= end; i += 2) addPair2(ref, sum, sumSq, data, gain, order[i] * nPixels, order[i + 1] * nPixels, base, p0, p1);
     if (i < end) addPair(ref, sum, sumSq, data, gain, order[i++] * nPixels, base, p0, p1);
   }
-}
-
-/** Frame indices of a block sorted by cell (stable: frame order inside a cell), by counting sort. */
-function framesByCell(cellIds: Uint16Array, nFrames: number, nCells: number): Int32Array {
-  const start = new Int32Array(nCells + 1);
-  for (let f = 0; f < nFrames; f++) {
-    const c = cellIds[f];
-    if (c >= nCells) throw new DetcalError('BAD_INPUT', `dark pair: frame ${f} has cell id ${c}, the accumulator has ${nCells} cells`);
-    start[c + 1]++;
-  }
-  for (let c = 0; c < nCells; c++) start[c + 1] += start[c];
-  const order = new Int32Array(nFrames);
-  for (let f = 0; f < nFrames; f++) order[start[cellIds[f]]++] = f;
-  return order;
 }
 
 function setPairRef(ref: Uint16Array, data: Uint16Array, gain: Uint16Array, off: number, base: number, p0: number, p1: number): void {

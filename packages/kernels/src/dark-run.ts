@@ -65,6 +65,8 @@ export interface DarkPassReuse {
   pair?: DarkPairAccumulator;
   /** Workers bound to `pair` (set by darkPass when it ran with threads). */
   pool?: DarkWorkerPool;
+  /** Workers of the general accumulators, rebound to each pass's new accumulators (Jungfrau's gain stages). */
+  singlePool?: DarkWorkerPool;
   /** Block arrays the passes' reads share (one ring instead of one per pass: released ones linger in worker heaps). */
   ring?: BlockRing;
   /** Output buffers of grouped passes (darkPassInGroups), two sets for finishing one group while the previous is delivered. */
@@ -77,11 +79,13 @@ export interface DarkPassReuse {
  */
 export async function closeDarkPassReuse(reuse: DarkPassReuse): Promise<void> {
   const pool = reuse.pool;
+  const singlePool = reuse.singlePool;
   reuse.pool = undefined;
+  reuse.singlePool = undefined;
   reuse.pair = undefined;
   reuse.groupBuffers = undefined;
   reuse.ring = undefined;
-  await pool?.close();
+  await Promise.all([pool?.close(), singlePool?.close()]);
 }
 
 /** Mean and std per (cell, pixel) of one pass, cell-major. */
@@ -244,7 +248,19 @@ function createPassState(opts: DarkPassOptions, nPixels: number, first: FrameBlo
   }
   const analog = createDarkAccumulator(opts.nCells, nPixels, shared);
   const digital = opts.digital ? createDarkAccumulator(opts.nCells, nPixels, shared) : undefined;
-  return { kind: 'single', analog, digital, pool: threads > 1 ? new DarkWorkerPool(threads, analog, digital) : undefined };
+  if (threads <= 1) return { kind: 'single', analog, digital };
+  // new accumulators each pass (results keep their count / rejected arrays), warmed-up workers when reused
+  const kept = opts.reuse?.singlePool;
+  if (kept && kept.threads === threads) {
+    kept.rebind(analog, digital);
+    return { kind: 'single', analog, digital, pool: kept };
+  }
+  const pool = new DarkWorkerPool(threads, analog, digital);
+  if (opts.reuse) {
+    void kept?.close();
+    opts.reuse.singlePool = pool;
+  }
+  return { kind: 'single', analog, digital, pool };
 }
 
 /**
@@ -283,7 +299,7 @@ async function withPassState<T>(opts: DarkPassOptions, run: (state: { current?: 
     return await run(state);
   } finally {
     const pool = state.current?.pool;
-    if (pool && opts.reuse?.pool !== pool) await pool.close();
+    if (pool && opts.reuse?.pool !== pool && opts.reuse?.singlePool !== pool) await pool.close();
   }
 }
 

@@ -31,7 +31,7 @@ export class DarkWorkerPool {
   private readonly slots: Slot[] = [{}, {}];
   /** Blocks posted and not yet accumulated by every worker: id -> workers left and how to settle. */
   private readonly inFlight = new Map<number, { left: number; resolve(): void; reject(err: Error): void; done: Promise<void>; counts?: DarkBadPixelCounts[] }>();
-  private readonly nCells: number;
+  private nCells: number;
   /** Worker threads in the pool. */
   readonly threads: number;
   private nextId = 0;
@@ -44,18 +44,37 @@ export class DarkWorkerPool {
    */
   constructor(threads: number, analog: DarkAccumulator | DarkPairAccumulator, digital?: DarkAccumulator) {
     const url = darkWorkerUrl();
-    const n = analog.nPixels;
     this.nCells = analog.nCells;
     this.threads = threads;
     for (let t = 0; t < threads; t++) {
       const w = new Worker(url, { execArgv: builtExecArgv() });
       w.on('error', (err) => this.fail(err));
       w.on('message', (m: number | DarkWorkerFinishReply) => (typeof m === 'number' ? this.finished(m) : this.finished(m.id, m.counts)));
+      this.workers.push(w);
+    }
+    this.bind(analog, digital);
+  }
+
+  /**
+   * Binds the (started, idle) workers to other shared accumulators: a later pass reuses the warmed-up
+   * threads instead of starting new ones. Call only when no block is in flight.
+   * @param analog - as in the constructor
+   * @param digital - as in the constructor
+   */
+  rebind(analog: DarkAccumulator | DarkPairAccumulator, digital?: DarkAccumulator): void {
+    if (this.inFlight.size > 0) throw new Error('dark worker pool: rebind while blocks are in flight');
+    this.bind(analog, digital);
+  }
+
+  private bind(analog: DarkAccumulator | DarkPairAccumulator, digital?: DarkAccumulator): void {
+    const n = analog.nPixels;
+    this.nCells = analog.nCells;
+    const threads = this.workers.length;
+    this.workers.forEach((w, t) => {
       const range = { p0: Math.floor((t * n) / threads), p1: Math.floor(((t + 1) * n) / threads) };
       const init: DarkWorkerInit = 'framesPerCell' in analog ? { type: 'init', pair: analog, ...range } : { type: 'init', analog, digital, ...range };
       w.postMessage(init);
-      this.workers.push(w);
-    }
+    });
   }
 
   /** Waits for the block in flight, then hands this block to every worker (returns before they finish). */
