@@ -7,7 +7,7 @@
 import { BadPixel, DetcalError, type DarkRequest, type FrameStream } from '@detcal/core';
 import type { ComputeBackend } from './compute-backend.js';
 import type { DarkBadPixelCounts, DarkBadPixelLimits } from './dark-bad-pixels.js';
-import { closeDarkPassReuse, darkPass, darkPassInGroups, type DarkPassGroup, type DarkPassResult, type DarkPassReuse, type DarkPassSummary } from './dark-run.js';
+import { closeDarkPassReuse, darkPass, darkPassInGroups, prepareDarkPass, type DarkPassGroup, type DarkPassResult, type DarkPassReuse, type DarkPassSummary } from './dark-run.js';
 import { median } from './robust-stats.js';
 
 /** How a detector's gain-stage runs are characterized. */
@@ -101,9 +101,13 @@ export function checkStageOrder(runs: readonly FrameStream[], signatures: readon
   );
 }
 
-/** Checks the runs (count, shapes, cells, gain order from the data) before any long pass; returns the cells and gain signatures. */
-async function checkStages(request: DarkRequest, spec: GainStageDarkSpec): Promise<{ nCells: number; signatures: number[] }> {
+/**
+ * Checks the runs (count, shapes, cells, gain order from the data) before any long pass; returns the
+ * cells and gain signatures. The first pass's worker threads start meanwhile (into `reuse`).
+ */
+async function checkStages(request: DarkRequest, spec: GainStageDarkSpec, reuse: DarkPassReuse): Promise<{ nCells: number; signatures: number[] }> {
   const nCells = checkStageRuns(request.runs, spec);
+  prepareDarkPass({ backend: request.backend as ComputeBackend, nCells, digital: spec.digital, acceptGain: spec.acceptGain?.(0), threads: request.threads, reuse }, spec.rows * spec.cols);
   const signatures: number[] = [];
   for (const r of request.runs) signatures.push(await gainSignature(r));
   checkStageOrder(request.runs, signatures, spec);
@@ -118,7 +122,11 @@ async function checkStages(request: DarkRequest, spec: GainStageDarkSpec): Promi
  */
 export async function characterizeGainStages(request: DarkRequest, spec: GainStageDarkSpec): Promise<GainStageDark> {
   const runs = request.runs;
-  const { nCells, signatures } = await checkStages(request, spec);
+  const reuse: DarkPassReuse = {};
+  const { nCells, signatures } = await checkStages(request, spec, reuse).catch(async (err: unknown) => {
+    await closeDarkPassReuse(reuse);
+    throw err;
+  });
   const backend = request.backend as ComputeBackend;
   const nPixels = spec.rows * spec.cols;
   const n = nCells * nPixels;
@@ -131,7 +139,6 @@ export async function characterizeGainStages(request: DarkRequest, spec: GainSta
   const digitalMeanAdu = spec.digital ? f32() : undefined;
   const digitalStdAdu = spec.digital ? f32() : undefined;
   const slice = (a: Float32Array | undefined, s: number): Float32Array | undefined => a?.subarray(s * n, (s + 1) * n);
-  const reuse: DarkPassReuse = {};
   const badPixels = new Uint32Array(shared ? new SharedArrayBuffer(4 * runs.length * n) : new ArrayBuffer(4 * runs.length * n));
   const flagged: DarkBadPixelCounts[] = [];
   const stages: DarkPassResult[] = [];
@@ -216,11 +223,18 @@ export interface GainStageDarkSummary {
  */
 export async function characterizeGainStagesInGroups(request: DarkRequest, spec: GainStageDarkSpec, sink: GainStageGroupSink): Promise<GainStageDarkSummary> {
   const runs = request.runs;
-  const { nCells, signatures } = await checkStages(request, spec);
-  await sink.begin(nCells, signatures);
+  const reuse: DarkPassReuse = {};
+  const { nCells, signatures } = await checkStages(request, spec, reuse)
+    .then(async (r) => {
+      await sink.begin(r.nCells, r.signatures);
+      return r;
+    })
+    .catch(async (err: unknown) => {
+      await closeDarkPassReuse(reuse);
+      throw err;
+    });
   const backend = request.backend as ComputeBackend;
   const nPixels = spec.rows * spec.cols;
-  const reuse: DarkPassReuse = {};
   const stages: DarkPassSummary[] = [];
   const flagged: DarkBadPixelCounts[] = [];
   try {

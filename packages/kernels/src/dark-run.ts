@@ -63,10 +63,14 @@ export interface DarkPassOutput {
 export interface DarkPassReuse {
   /** The accumulator of the last pass (set by darkPass). */
   pair?: DarkPairAccumulator;
+  /** `pair` was set up by prepareDarkPass and no pass has used it yet (it is zero). */
+  pairUnused?: boolean;
   /** Workers bound to `pair` (set by darkPass when it ran with threads). */
   pool?: DarkWorkerPool;
   /** Workers of the general accumulators, rebound to each pass's new accumulators (Jungfrau's gain stages). */
   singlePool?: DarkWorkerPool;
+  /** General accumulators allocated by prepareDarkPass for the next pass (taken by it). */
+  prepared?: { analog: DarkAccumulator; digital?: DarkAccumulator };
   /** Block arrays the passes' reads share (one ring instead of one per pass: released ones linger in worker heaps). */
   ring?: BlockRing;
   /** Output buffers of grouped passes (darkPassInGroups), two sets for finishing one group while the previous is delivered. */
@@ -83,6 +87,7 @@ export async function closeDarkPassReuse(reuse: DarkPassReuse): Promise<void> {
   reuse.pool = undefined;
   reuse.singlePool = undefined;
   reuse.pair = undefined;
+  reuse.prepared = undefined;
   reuse.groupBuffers = undefined;
   reuse.ring = undefined;
   await Promise.all([pool?.close(), singlePool?.close()]);
@@ -202,10 +207,14 @@ function pairAccumulator(opts: DarkPassOptions, nPixels: number, shared: boolean
   const old = opts.reuse?.pair;
   const fits = old && old.nCells === opts.nCells && old.nPixels === nPixels && (old.sum.buffer instanceof SharedArrayBuffer) === shared;
   if (fits) {
-    old.ref.fill(0);
-    old.sum.fill(0);
-    old.sumSq.fill(0);
-    old.framesPerCell.fill(0);
+    // a state no pass has used yet is still zero (and untouched: zeroing it here would fault its pages in on this thread)
+    if (opts.reuse?.pairUnused) opts.reuse.pairUnused = false;
+    else {
+      old.ref.fill(0);
+      old.sum.fill(0);
+      old.sumSq.fill(0);
+      old.framesPerCell.fill(0);
+    }
     return old;
   }
   if (opts.reuse) {
@@ -214,7 +223,10 @@ function pairAccumulator(opts: DarkPassOptions, nPixels: number, shared: boolean
     opts.reuse.pool = undefined;
   }
   const pair = createDarkPairAccumulator(opts.nCells, nPixels, { shared });
-  if (opts.reuse) opts.reuse.pair = pair;
+  if (opts.reuse) {
+    opts.reuse.pair = pair;
+    opts.reuse.pairUnused = false;
+  }
   return pair;
 }
 
@@ -246,8 +258,11 @@ function createPassState(opts: DarkPassOptions, nPixels: number, first: FrameBlo
     }
     return { kind: 'pair', pair, pool };
   }
-  const analog = createDarkAccumulator(opts.nCells, nPixels, shared);
-  const digital = opts.digital ? createDarkAccumulator(opts.nCells, nPixels, shared) : undefined;
+  const ready = opts.reuse?.prepared;
+  if (opts.reuse) opts.reuse.prepared = undefined;
+  const fits = ready && ready.analog.nCells === opts.nCells && ready.analog.nPixels === nPixels && !!ready.digital === !!opts.digital && (ready.analog.sum.buffer instanceof SharedArrayBuffer) === threads > 1;
+  const analog = fits ? ready.analog : createDarkAccumulator(opts.nCells, nPixels, shared);
+  const digital = fits ? ready.digital : opts.digital ? createDarkAccumulator(opts.nCells, nPixels, shared) : undefined;
   if (threads <= 1) return { kind: 'single', analog, digital };
   // new accumulators each pass (results keep their count / rejected arrays), warmed-up workers when reused
   const kept = opts.reuse?.singlePool;
@@ -261,6 +276,37 @@ function createPassState(opts: DarkPassOptions, nPixels: number, first: FrameBlo
     opts.reuse.singlePool = pool;
   }
   return { kind: 'single', analog, digital, pool };
+}
+
+/**
+ * Starts the worker threads and allocates the accumulator that a pass with these options will use
+ * (kept in opts.reuse), so that their start-up (~0.1 s) overlaps what the caller does before the pass,
+ * such as reading the runs' first frames. Assumes raw u2 blocks; a pass whose blocks differ sets up
+ * its own. Does nothing without opts.reuse or worker threads.
+ * @param opts - the options the pass will get (with reuse)
+ * @param nPixels - pixels per frame
+ */
+export function prepareDarkPass(opts: DarkPassOptions, nPixels: number): void {
+  const threads = opts.backend.name === 'cpu' ? Math.max(1, opts.threads ?? 1) : 1;
+  const reuse = opts.reuse;
+  if (!reuse || threads <= 1) return;
+  if (opts.backend.name === 'cpu' && opts.digital === true && opts.acceptGain === undefined && !opts.mask && !opts.transform) {
+    const pair = pairAccumulator(opts, nPixels, true);
+    reuse.pairUnused = true;
+    if (reuse.pool?.threads !== threads) {
+      void reuse.pool?.close();
+      reuse.pool = new DarkWorkerPool(threads, pair);
+    }
+    return;
+  }
+  const analog = createDarkAccumulator(opts.nCells, nPixels, { shared: true });
+  const digital = opts.digital ? createDarkAccumulator(opts.nCells, nPixels, { shared: true }) : undefined;
+  reuse.prepared = { analog, digital };
+  if (reuse.singlePool?.threads === threads) reuse.singlePool.rebind(analog, digital);
+  else {
+    void reuse.singlePool?.close();
+    reuse.singlePool = new DarkWorkerPool(threads, analog, digital);
+  }
 }
 
 /**
