@@ -58,6 +58,14 @@ export function makeConstantSet(metadata: ConstantMetadata, arrays: ConstantArra
   return { metadata, constants };
 }
 
+/** Axis labels that index gain stages (Thresholds constants have one threshold per pair of stages). */
+export const GAIN_AXES: readonly string[] = ['gain', 'threshold'];
+
+/** True when a constant's first axis is a gain-stage axis: summaries, plots and slab reads go stage by stage. */
+export function leadsWithGainAxis(c: { dims: readonly string[] }): boolean {
+  return c.dims.length > 0 && GAIN_AXES.includes(c.dims[0]);
+}
+
 /** Drops axes of length 1 whose label is one of `labels` (e.g. a single gain or cell axis). */
 export function dropSingletonAxes(c: ConstantArray, labels: readonly string[] = ['gain', 'cell']): ConstantArray {
   const keep = c.shape.map((n, i) => !(n === 1 && labels.includes(c.dims[i])));

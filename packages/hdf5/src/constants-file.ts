@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DetcalError, makeConstantSet, toEuxfelOrder, type ConstantArray, type ConstantLayout, type ConstantSet, type NumericArray } from '@detcal/core';
+import { DetcalError, leadsWithGainAxis, makeConstantSet, toEuxfelOrder, type ConstantArray, type ConstantLayout, type ConstantSet, type NumericArray } from '@detcal/core';
 import { asNumeric, describeDtype, dtypeOfMetadata } from './dtype-map.js';
 import { h5wasm, loadHdf5 } from './h5wasm-runtime.js';
 import { withHdf5Errors } from './hdf5-errors.js';
@@ -112,17 +112,26 @@ export function readConstantLayout(h5: H5File, file: string, datasetPath: string
   return { name, dtype, shape, dims, unit: unit === undefined ? '' : String(unit) };
 }
 
+/** Opens a constants file that must be in the detcal axis order (for reading it piece by piece); closes it on refusal. */
+async function openDetcalLayout(file: string, purpose: string): Promise<H5File> {
+  await loadHdf5();
+  const h5 = openHdf5Sync(file);
+  const layout = String(getAttribute(h5, 'layout') ?? 'detcal');
+  if (layout !== 'detcal') {
+    h5.close();
+    throw new DetcalError('BAD_INPUT', `${file}: attribute layout is "${layout}"; ${purpose} needs the detcal layout, read it with readConstantsFile`);
+  }
+  return h5;
+}
+
 /**
  * A constants file (detcal layout) as a ConstantSet whose arrays read their values from the file each
  * time `data` is read: one constant in memory at a time, for handing a large written set on (the store
  * adds it constant by constant). The file must stay in place while the set is used.
  */
 export async function readConstantsFileLazily(file: string): Promise<ConstantSet> {
-  await loadHdf5();
-  const h5 = openHdf5Sync(file);
+  const h5 = await openDetcalLayout(file, 'lazy reading');
   try {
-    const layout = String(getAttribute(h5, 'layout') ?? 'detcal');
-    if (layout !== 'detcal') throw new DetcalError('BAD_INPUT', `${file}: attribute layout is "${layout}"; lazy reading needs the detcal layout, read it with readConstantsFile`);
     const arrays: ConstantArray[] = [];
     for (const name of h5.keys()) {
       const ds = h5.get(name);
@@ -157,11 +166,8 @@ export async function readConstantsFileLazily(file: string): Promise<ConstantSet
  * @param names - constants to visit, in this order (default: every dataset at the root, in the file's name order)
  */
 export async function forEachConstantSlab(file: string, visit: (layout: ConstantLayout, index: number | null, data: NumericArray) => void, names?: readonly string[]): Promise<void> {
-  await loadHdf5();
-  const h5 = openHdf5Sync(file);
+  const h5 = await openDetcalLayout(file, 'slab reading');
   try {
-    const layout = String(getAttribute(h5, 'layout') ?? 'detcal');
-    if (layout !== 'detcal') throw new DetcalError('BAD_INPUT', `${file}: attribute layout is "${layout}"; slab reading needs the detcal layout, read it with readConstantsFile`);
     for (const name of names ?? h5.keys()) {
       const ds = h5.get(name);
       if (!(ds instanceof h5wasm.Dataset)) {
@@ -171,7 +177,7 @@ export async function forEachConstantSlab(file: string, visit: (layout: Constant
       const l = readConstantLayout(h5, file, `/${name}`, name, ds);
       const read = (what: string, get: () => unknown): NumericArray =>
         withHdf5Errors(`${file}: reading ${name}${what} failed`, 'the file may be damaged; check it with `detcal inspect`', () => asNumeric(get(), `/${name}`) as NumericArray);
-      if ((l.dims[0] === 'gain' || l.dims[0] === 'threshold') && l.shape[0] > 1) {
+      if (leadsWithGainAxis(l) && l.shape[0] > 1) {
         for (let i = 0; i < l.shape[0]; i++) visit(l, i, read(`[${i}]`, () => ds.slice([[i, i + 1]])));
       } else {
         visit(l, null, read('', () => ds.value));

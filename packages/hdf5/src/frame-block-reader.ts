@@ -146,15 +146,21 @@ function copyFrame(src: FrameBlock, from: number, dst: FrameBlock, to: number): 
   if (src.pulseIds && dst.pulseIds) dst.pulseIds[to] = src.pulseIds[from];
 }
 
+/** Element types of this reader's block arrays: pixel values, and gain values (none when no file has them). */
+function blockArrayTypes(reader: BlockReader): { data: typeof Float32Array | typeof Uint16Array; gain?: typeof Uint8Array | typeof Uint16Array } {
+  const data = reader.floatData ? Float32Array : Uint16Array;
+  if (reader.geo.analogDigital) return { data, gain: Uint16Array };
+  if (!reader.states.some((s) => s.present.gain)) return { data };
+  return { data, gain: reader.gainIsU1 ? Uint8Array : Uint16Array };
+}
+
 /** True when a block (maybe of another run) has arrays for a block of n frames of this reader (as large or larger). */
 function fits(reader: BlockReader, old: FrameBlock, n: number): boolean {
-  const { rows, cols, analogDigital } = reader.geo;
-  // the gain array allocateBlock gives this reader's blocks (none when no file has gain values)
-  const gain = analogDigital ? Uint16Array : !reader.states.some((s) => s.present.gain) ? undefined : reader.gainIsU1 ? Uint8Array : Uint16Array;
+  const types = blockArrayTypes(reader);
   return (
-    old.nFrames >= n && old.rows === rows && old.cols === cols &&
-    old.data instanceof (reader.floatData ? Float32Array : Uint16Array) &&
-    (gain === undefined ? old.gain === undefined : old.gain instanceof gain) &&
+    old.nFrames >= n && old.rows === reader.geo.rows && old.cols === reader.geo.cols &&
+    old.data instanceof types.data &&
+    (types.gain === undefined ? old.gain === undefined : old.gain instanceof types.gain) &&
     (old.pulseIds !== undefined) === reader.pulseIdsKnown
   );
 }
@@ -200,21 +206,22 @@ function clearIds(block: FrameBlock): void {
 
 /** A zeroed block of n frames for `reader`. */
 export function allocateBlock(reader: BlockReader, firstFrame: number, n: number): FrameBlock {
-  const { rows, cols, analogDigital } = reader.geo;
+  const { rows, cols } = reader.geo;
   const size = n * rows * cols;
+  const types = blockArrayTypes(reader);
+  // Pixel arrays live on SharedArrayBuffers: worker pools (the dark pass) take them without a copy.
+  const shared = (Type: { BYTES_PER_ELEMENT: number }): unknown => new (Type as typeof Uint8Array)(new SharedArrayBuffer(size * Type.BYTES_PER_ELEMENT));
   const block: FrameBlock = {
     module: reader.module,
     firstFrame,
     nFrames: n,
     rows,
     cols,
-    // Pixel arrays live on SharedArrayBuffers: worker pools (the dark pass) take them without a copy.
-    data: reader.floatData ? new Float32Array(new SharedArrayBuffer(size * 4)) : new Uint16Array(new SharedArrayBuffer(size * 2)),
+    data: shared(types.data) as FrameBlock['data'],
     cellIds: new Uint16Array(n),
     trainIds: new Float64Array(n),
   };
-  if (analogDigital) block.gain = new Uint16Array(new SharedArrayBuffer(size * 2));
-  else if (reader.states.some((s) => s.present.gain)) block.gain = reader.gainIsU1 ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint16Array(new SharedArrayBuffer(size * 2));
+  if (types.gain) block.gain = shared(types.gain) as FrameBlock['gain'];
   if (reader.pulseIdsKnown) block.pulseIds = new Float64Array(n);
   return block;
 }

@@ -25,15 +25,12 @@ export function accumulateGroupedU16(
   state: DarkAccumulator, data: Uint16Array, cellIds: Uint16Array, nFrames: number, nPixels: number,
   p0: number, p1: number, gain: Uint8Array | Uint16Array | undefined, lut: Uint8Array | null,
 ): void {
-  const order = framesByCell(cellIds, nFrames, state.nCells);
+  const { order, start } = framesByCell(cellIds, nFrames, state.nCells);
   const { count, rejected, ref, sum, sumSq } = state;
-  let i = 0;
-  while (i < nFrames) {
-    const c = cellIds[order[i]];
-    let end = i + 1;
-    while (end < nFrames && cellIds[order[end]] === c) end++;
+  for (let c = 0; c < state.nCells; c++) {
+    const end = start[c + 1];
     const base = c * nPixels;
-    for (; i < end; ) {
+    for (let i = start[c]; i < end; ) {
       const k = Math.min(4, end - i);
       // up to four frames of the cell; a shorter group passes its last frame for the unused slots (k tells how many count)
       const a = order[i] * nPixels, b = order[i + Math.min(1, k - 1)] * nPixels, d = order[i + Math.min(2, k - 1)] * nPixels, e = order[i + k - 1] * nPixels;

@@ -40,6 +40,11 @@ export interface DarkBadPixelCounts {
   stdZero: number;
 }
 
+/** Counts of two parts added (evalError: the sum of each part's larger NaN count, as parts report it). */
+export function addBadPixelCounts(a: DarkBadPixelCounts, b: DarkBadPixelCounts): DarkBadPixelCounts {
+  return { offset: a.offset + b.offset, noise: a.noise + b.noise, evalError: a.evalError + b.evalError, stdZero: a.stdZero + b.stdZero };
+}
+
 const hard = (r: readonly [number, number]): readonly [number, number] | undefined => (r[0] === 0 && r[1] === 0 ? undefined : r);
 
 /**

@@ -7,7 +7,7 @@
 import { BadPixel, DetcalError, type DarkRequest, type FrameStream } from '@detcal/core';
 import type { ComputeBackend } from './compute-backend.js';
 import type { DarkBadPixelCounts, DarkBadPixelLimits } from './dark-bad-pixels.js';
-import { closeDarkPassReuse, darkPass, darkPassInGroups, prepareDarkPass, type DarkPassGroup, type DarkPassResult, type DarkPassReuse, type DarkPassSummary } from './dark-run.js';
+import { closeDarkPassReuse, darkPass, darkPassInGroups, prepareDarkPass, type DarkPassGroup, type DarkPassOptions, type DarkPassResult, type DarkPassReuse, type DarkPassSummary } from './dark-run.js';
 import { median } from './robust-stats.js';
 
 /** How a detector's gain-stage runs are characterized. */
@@ -107,11 +107,45 @@ export function checkStageOrder(runs: readonly FrameStream[], signatures: readon
  */
 async function checkStages(request: DarkRequest, spec: GainStageDarkSpec, reuse: DarkPassReuse): Promise<{ nCells: number; signatures: number[] }> {
   const nCells = checkStageRuns(request.runs, spec);
-  prepareDarkPass({ backend: request.backend as ComputeBackend, nCells, digital: spec.digital, acceptGain: spec.acceptGain?.(0), threads: request.threads, reuse }, spec.rows * spec.cols);
-  const signatures: number[] = [];
-  for (const r of request.runs) signatures.push(await gainSignature(r));
-  checkStageOrder(request.runs, signatures, spec);
-  return { nCells, signatures };
+  prepareDarkPass(stagePassOptions(request, spec, 0, nCells, reuse), spec.rows * spec.cols);
+  try {
+    const signatures: number[] = [];
+    for (const r of request.runs) signatures.push(await gainSignature(r));
+    checkStageOrder(request.runs, signatures, spec);
+    return { nCells, signatures };
+  } catch (err) {
+    await closeDarkPassReuse(reuse); // the workers prepareDarkPass started
+    throw err;
+  }
+}
+
+/** Options of stage s's pass (accumulator shape, gain selection, threads, progress, shared reuse). */
+function stagePassOptions(request: DarkRequest, spec: GainStageDarkSpec, s: number, nCells: number, reuse: DarkPassReuse): DarkPassOptions {
+  return {
+    backend: request.backend as ComputeBackend,
+    nCells,
+    digital: spec.digital,
+    acceptGain: spec.acceptGain?.(s),
+    threads: request.threads,
+    progress: request.progress,
+    phase: `${spec.stageNames[s]} gain`,
+    reuse,
+  };
+}
+
+/**
+ * Sets NO_DARK_DATA on cells [c0, c1) (flags start at cell c0) that had no frames or, with per-pixel
+ * counts (values rejected by gain), on pixels without any accepted value.
+ */
+function flagNoDarkData(flags: Uint32Array, c0: number, c1: number, nPixels: number, framesPerCell: Uint32Array, count?: Uint32Array): void {
+  if (count) {
+    for (let i = 0; i < flags.length; i++) if (count[i] === 0) flags[i] |= BadPixel.NO_DARK_DATA;
+    return;
+  }
+  for (let c = c0; c < c1; c++) {
+    if (framesPerCell[c] !== 0) continue;
+    for (let i = (c - c0) * nPixels; i < (c - c0 + 1) * nPixels; i++) flags[i] |= BadPixel.NO_DARK_DATA;
+  }
 }
 
 /**
@@ -123,10 +157,7 @@ async function checkStages(request: DarkRequest, spec: GainStageDarkSpec, reuse:
 export async function characterizeGainStages(request: DarkRequest, spec: GainStageDarkSpec): Promise<GainStageDark> {
   const runs = request.runs;
   const reuse: DarkPassReuse = {};
-  const { nCells, signatures } = await checkStages(request, spec, reuse).catch(async (err: unknown) => {
-    await closeDarkPassReuse(reuse);
-    throw err;
-  });
+  const { nCells, signatures } = await checkStages(request, spec, reuse);
   const backend = request.backend as ComputeBackend;
   const nPixels = spec.rows * spec.cols;
   const n = nCells * nPixels;
@@ -144,28 +175,15 @@ export async function characterizeGainStages(request: DarkRequest, spec: GainSta
   const stages: DarkPassResult[] = [];
   try {
     for (let s = 0; s < runs.length; s++) {
+      const flags = badPixels.subarray(s * n, (s + 1) * n);
       const st = await darkPass(runs[s], {
-        backend,
-        nCells,
-        digital: spec.digital,
-        acceptGain: spec.acceptGain?.(s),
-        threads: request.threads,
-        progress: request.progress,
-        phase: `${spec.stageNames[s]} gain`,
+        ...stagePassOptions(request, spec, s, nCells, reuse),
         out: { meanAdu: offsetAdu.subarray(s * n, (s + 1) * n), stdAdu: noiseAdu.subarray(s * n, (s + 1) * n), digitalMean: slice(digitalMeanAdu, s), digitalStd: slice(digitalStdAdu, s) },
-        reuse,
-        badPixels: { flags: badPixels.subarray(s * n, (s + 1) * n), limits: spec.limits(s) },
+        badPixels: { flags, limits: spec.limits(s) },
       });
       stages.push(st);
-      const flags = badPixels.subarray(s * n, (s + 1) * n);
-      if (st.uniformCount) {
-        for (let c = 0; c < nCells; c++) {
-          if (st.framesPerCell[c] !== 0) continue;
-          for (let i = c * nPixels; i < (c + 1) * nPixels; i++) flags[i] |= BadPixel.NO_DARK_DATA;
-        }
-      } else {
-        for (let i = 0; i < n; i++) if (st.count[i] === 0) flags[i] |= BadPixel.NO_DARK_DATA;
-      }
+      // a uniform pass's per-pixel count is only built when read: not needed then
+      flagNoDarkData(flags, 0, nCells, nPixels, st.framesPerCell, st.uniformCount ? undefined : st.count);
       flagged.push(st.flagged as DarkBadPixelCounts);
     }
   } finally {
@@ -224,43 +242,19 @@ export interface GainStageDarkSummary {
 export async function characterizeGainStagesInGroups(request: DarkRequest, spec: GainStageDarkSpec, sink: GainStageGroupSink): Promise<GainStageDarkSummary> {
   const runs = request.runs;
   const reuse: DarkPassReuse = {};
-  const { nCells, signatures } = await checkStages(request, spec, reuse)
-    .then(async (r) => {
-      await sink.begin(r.nCells, r.signatures);
-      return r;
-    })
-    .catch(async (err: unknown) => {
-      await closeDarkPassReuse(reuse);
-      throw err;
-    });
-  const backend = request.backend as ComputeBackend;
+  const { nCells, signatures } = await checkStages(request, spec, reuse);
   const nPixels = spec.rows * spec.cols;
   const stages: DarkPassSummary[] = [];
   const flagged: DarkBadPixelCounts[] = [];
   try {
+    await sink.begin(nCells, signatures);
     for (let s = 0; s < runs.length; s++) {
       const onGroup = async (c0: number, c1: number, g: DarkPassGroup): Promise<void> => {
         const flags = g.flags as Uint32Array;
-        // cells without frames (or, with rejected values, pixels without any) have no dark data
-        if (g.count) {
-          for (let i = 0; i < flags.length; i++) if (g.count[i] === 0) flags[i] |= BadPixel.NO_DARK_DATA;
-        } else {
-          for (let c = c0; c < c1; c++) {
-            if (g.framesPerCell[c] !== 0) continue;
-            for (let i = (c - c0) * nPixels; i < (c - c0 + 1) * nPixels; i++) flags[i] |= BadPixel.NO_DARK_DATA;
-          }
-        }
+        flagNoDarkData(flags, c0, c1, nPixels, g.framesPerCell, g.count);
         await sink.onGroup(s, c0, c1, { offsetAdu: g.meanAdu, noiseAdu: g.stdAdu, digitalMeanAdu: g.digitalMean, digitalStdAdu: g.digitalStd, badPixels: flags });
       };
-      const st = await darkPassInGroups(
-        runs[s],
-        { backend, nCells, digital: spec.digital, acceptGain: spec.acceptGain?.(s), threads: request.threads, progress: request.progress, phase: `${spec.stageNames[s]} gain`, reuse },
-        {
-          cellsPerGroup: sink.cellsPerGroup,
-          limits: spec.limits(s),
-          onGroup,
-        },
-      );
+      const st = await darkPassInGroups(runs[s], stagePassOptions(request, spec, s, nCells, reuse), { cellsPerGroup: sink.cellsPerGroup, limits: spec.limits(s), onGroup });
       stages.push(st);
       flagged.push(st.flagged as DarkBadPixelCounts);
     }

@@ -123,16 +123,16 @@ export function accumulateDarkPairCpu(
   }
   ensure(Number.isInteger(p0) && Number.isInteger(p1) && 0 <= p0 && p0 <= p1 && p1 <= nPixels, `dark pair: pixel range [${p0}, ${p1}) is not inside [0, ${nPixels})`);
   ensure(first.length >= nFrames && cellIds.length >= nFrames, `dark pair: ${first.length} first-frame flags and ${cellIds.length} cell ids for ${nFrames} frames`, 'SHAPE_MISMATCH');
-  const order = framesByCell(cellIds, nFrames, state.nCells);
-  if (accumulateDarkPairSimd(state, data, gain, cellIds, first, order, p0, p1)) return;
+  const cells = framesByCell(cellIds, nFrames, state.nCells);
+  if (accumulateDarkPairSimd(state, data, gain, first, cells, p0, p1)) return;
   // Frames of one cell are added together, up to four at a time: the state is then loaded and stored
   // once per four values instead of once per value (2x faster when a block holds several trains).
   const ref = state.ref, sum = state.sum, sumSq = state.sumSq;
-  let i = 0;
-  while (i < nFrames) {
-    const c = cellIds[order[i]];
-    let end = i + 1;
-    while (end < nFrames && cellIds[order[end]] === c) end++;
+  const { order, start } = cells;
+  for (let c = 0; c < state.nCells; c++) {
+    let i = start[c];
+    const end = start[c + 1];
+    if (i === end) continue;
     const base = c * nPixels;
     if (first[order[i]] === 1) setPairRef(ref, data, gain, order[i++] * nPixels, base, p0, p1);
     for (; i + 4 <= end; i += 4) {

@@ -8,6 +8,7 @@
  */
 import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
 import { DARK_PAIR_SIMD_MAX_FRAMES } from './dark-pair-simd-wat.js';
+import type { CellOrder } from './frames-by-cell.js';
 import { DARK_PAIR_SIMD_SHARED_WASM, DARK_PAIR_SIMD_WASM } from './dark-pair-simd-wasm.js';
 
 /** The part of the WebAssembly.Memory API used here (the package's TypeScript lib has no WebAssembly types). */
@@ -122,9 +123,8 @@ function instanceFor(wasm: DarkPairWasmState): { setRef: SetRef; add: Kernel[] }
  * @param state - accumulator allocated by allocateDarkPairWasm
  * @param data - analog values, frame-major
  * @param gain - digital values, same layout
- * @param cellIds - cell id per frame
  * @param first - 1 for frames that set their cell's reference
- * @param order - frame indices sorted by cell (stable)
+ * @param cells - the block's frames grouped by cell (framesByCell)
  * @param p0 - first pixel (inclusive)
  * @param p1 - end pixel (exclusive)
  * @returns false (nothing done) when the state has no wasm memory or this thread cannot run the kernel
@@ -133,9 +133,8 @@ export function accumulateDarkPairSimd(
   state: DarkPairAccumulator,
   data: Uint16Array,
   gain: Uint16Array,
-  cellIds: Uint16Array,
   first: Uint8Array,
-  order: Int32Array,
+  cells: CellOrder,
   p0: number,
   p1: number,
 ): boolean {
@@ -148,12 +147,11 @@ export function accumulateDarkPairSimd(
   const scratch = wasm.scratch;
   const scr = scratch.byteOffset + 2 * p0, slot = 2 * nPixels;
   const refAt = state.ref.byteOffset, sumAt = state.sum.byteOffset, sqAt = state.sumSq.byteOffset;
-  const nFrames = order.length;
-  let i = 0;
-  while (i < nFrames) {
-    const c = cellIds[order[i]];
-    let end = i + 1;
-    while (end < nFrames && cellIds[order[end]] === c) end++;
+  const { order, start } = cells;
+  for (let c = 0; c < state.nCells; c++) {
+    let i = start[c];
+    const end = start[c + 1];
+    if (i === end) continue;
     const base = c * nPixels + p0;
     if (first[order[i]] === 1) {
       copyFrame(scratch, data, gain, order[i++] * nPixels, 0, nPixels, p0, p1);

@@ -9,7 +9,7 @@ import type { BlockData, ComputeBackend } from './compute-backend.js';
 import { createDarkAccumulator, type DarkAccumulator } from './dark-accumulator.js';
 import { accumulateDarkPairCpu, createDarkPairAccumulator, finalizeDarkPairCpu, registerDarkPairFrames, type DarkPairAccumulator } from './dark-pair-accumulator.js';
 import { BLOCKS_QUEUED, DarkWorkerPool } from './dark-worker-pool.js';
-import { darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
+import { addBadPixelCounts, darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
 
 /** Settings of one pass over a run. */
 export interface DarkPassOptions {
@@ -74,7 +74,7 @@ export interface DarkPassReuse {
   /** Block arrays the passes' reads share (one ring instead of one per pass: released ones linger in worker heaps). */
   ring?: BlockRing;
   /** Output buffers of grouped passes (darkPassInGroups), two sets for finishing one group while the previous is delivered. */
-  groupBuffers?: Array<Omit<DarkPassGroup, 'framesPerCell' | 'count'>>;
+  groupBuffers?: GroupBuffers[];
 }
 
 /**
@@ -235,36 +235,47 @@ type PassState =
   | { kind: 'pair'; pair: DarkPairAccumulator; pool?: DarkWorkerPool }
   | { kind: 'single'; analog: DarkAccumulator; digital?: DarkAccumulator; pool?: DarkWorkerPool };
 
-/** True when the pass can use the compact pair accumulator for blocks like this one. */
-function pairPath(opts: DarkPassOptions, block: FrameBlock): boolean {
-  return (
-    opts.backend.name === 'cpu' && opts.digital === true && opts.acceptGain === undefined && !opts.mask && !opts.transform &&
-    block.data instanceof Uint16Array && block.gain instanceof Uint16Array
-  );
+/** Worker threads of a pass (CPU backend only; 1 = in-process). */
+function passThreads(opts: DarkPassOptions): number {
+  return opts.backend.name === 'cpu' ? Math.max(1, opts.threads ?? 1) : 1;
 }
 
-function createPassState(opts: DarkPassOptions, nPixels: number, first: FrameBlock): PassState {
-  const threads = opts.backend.name === 'cpu' ? Math.max(1, opts.threads ?? 1) : 1;
-  const shared = { shared: threads > 1 };
-  if (pairPath(opts, first)) {
-    const pair = pairAccumulator(opts, nPixels, threads > 1);
-    if (threads <= 1) return { kind: 'pair', pair };
-    const reuse = opts.reuse;
-    if (reuse?.pool && reuse.pool.threads === threads) return { kind: 'pair', pair, pool: reuse.pool };
-    const pool = new DarkWorkerPool(threads, pair);
-    if (reuse) {
-      void reuse.pool?.close();
-      reuse.pool = pool;
-    }
-    return { kind: 'pair', pair, pool };
+/** True when the options allow the compact pair accumulator (raw u2 analog and digital values, nothing excluded). */
+function pairOptions(opts: DarkPassOptions): boolean {
+  return opts.backend.name === 'cpu' && opts.digital === true && opts.acceptGain === undefined && !opts.mask && !opts.transform;
+}
+
+/** True when the pass can use the compact pair accumulator for blocks like this one. */
+function pairPath(opts: DarkPassOptions, block: FrameBlock): boolean {
+  return pairOptions(opts) && block.data instanceof Uint16Array && block.gain instanceof Uint16Array;
+}
+
+/** The pair accumulator and its workers: the ones opts.reuse keeps when they fit, else new ones (kept there). */
+function pairState(opts: DarkPassOptions, nPixels: number, threads: number): Extract<PassState, { kind: 'pair' }> {
+  const pair = pairAccumulator(opts, nPixels, threads > 1);
+  if (threads <= 1) return { kind: 'pair', pair };
+  const reuse = opts.reuse;
+  if (reuse?.pool && reuse.pool.threads === threads) return { kind: 'pair', pair, pool: reuse.pool };
+  const pool = new DarkWorkerPool(threads, pair);
+  if (reuse) {
+    void reuse.pool?.close();
+    reuse.pool = pool;
   }
+  return { kind: 'pair', pair, pool };
+}
+
+/**
+ * General accumulators, new for each pass (results keep their count / rejected arrays) unless
+ * prepareDarkPass allocated them, and warmed-up workers rebound to them when opts.reuse keeps some.
+ */
+function singleState(opts: DarkPassOptions, nPixels: number, threads: number): Extract<PassState, { kind: 'single' }> {
+  const shared = { shared: threads > 1 };
   const ready = opts.reuse?.prepared;
   if (opts.reuse) opts.reuse.prepared = undefined;
   const fits = ready && ready.analog.nCells === opts.nCells && ready.analog.nPixels === nPixels && !!ready.digital === !!opts.digital && (ready.analog.sum.buffer instanceof SharedArrayBuffer) === threads > 1;
   const analog = fits ? ready.analog : createDarkAccumulator(opts.nCells, nPixels, shared);
   const digital = fits ? ready.digital : opts.digital ? createDarkAccumulator(opts.nCells, nPixels, shared) : undefined;
   if (threads <= 1) return { kind: 'single', analog, digital };
-  // new accumulators each pass (results keep their count / rejected arrays), warmed-up workers when reused
   const kept = opts.reuse?.singlePool;
   if (kept && kept.threads === threads) {
     kept.rebind(analog, digital);
@@ -278,6 +289,11 @@ function createPassState(opts: DarkPassOptions, nPixels: number, first: FrameBlo
   return { kind: 'single', analog, digital, pool };
 }
 
+function createPassState(opts: DarkPassOptions, nPixels: number, first: FrameBlock): PassState {
+  const threads = passThreads(opts);
+  return pairPath(opts, first) ? pairState(opts, nPixels, threads) : singleState(opts, nPixels, threads);
+}
+
 /**
  * Starts the worker threads and allocates the accumulator that a pass with these options will use
  * (kept in opts.reuse), so that their start-up (~0.1 s) overlaps what the caller does before the pass,
@@ -287,25 +303,15 @@ function createPassState(opts: DarkPassOptions, nPixels: number, first: FrameBlo
  * @param nPixels - pixels per frame
  */
 export function prepareDarkPass(opts: DarkPassOptions, nPixels: number): void {
-  const threads = opts.backend.name === 'cpu' ? Math.max(1, opts.threads ?? 1) : 1;
+  const threads = passThreads(opts);
   const reuse = opts.reuse;
   if (!reuse || threads <= 1) return;
-  if (opts.backend.name === 'cpu' && opts.digital === true && opts.acceptGain === undefined && !opts.mask && !opts.transform) {
-    const pair = pairAccumulator(opts, nPixels, true);
+  if (pairOptions(opts)) {
+    pairState(opts, nPixels, threads);
     reuse.pairUnused = true;
-    if (reuse.pool?.threads !== threads) {
-      void reuse.pool?.close();
-      reuse.pool = new DarkWorkerPool(threads, pair);
-    }
-    return;
-  }
-  const analog = createDarkAccumulator(opts.nCells, nPixels, { shared: true });
-  const digital = opts.digital ? createDarkAccumulator(opts.nCells, nPixels, { shared: true }) : undefined;
-  reuse.prepared = { analog, digital };
-  if (reuse.singlePool?.threads === threads) reuse.singlePool.rebind(analog, digital);
-  else {
-    void reuse.singlePool?.close();
-    reuse.singlePool = new DarkWorkerPool(threads, analog, digital);
+  } else {
+    const { analog, digital } = singleState(opts, nPixels, threads);
+    reuse.prepared = { analog, digital };
   }
 }
 
@@ -472,12 +478,6 @@ async function finishFull({ st, base }: Accumulated, opts: DarkPassOptions): Pro
     flagged, ...base, meanAdu: a.mean, stdAdu: a.std, count: st.analog.count, rejected: st.analog.rejected, digitalMean: d?.mean, digitalStd: d?.std };
 }
 
-/** Sums of flagged counts (evalError: the sum of each part's larger NaN count, as the workers report it). */
-function addCounts(a: DarkBadPixelCounts | undefined, b: DarkBadPixelCounts | undefined): DarkBadPixelCounts | undefined {
-  if (!a || !b) return a ?? b;
-  return { offset: a.offset + b.offset, noise: a.noise + b.noise, evalError: a.evalError + b.evalError, stdZero: a.stdZero + b.stdZero };
-}
-
 /** Output buffers of one group. */
 type GroupBuffers = Omit<DarkPassGroup, 'framesPerCell' | 'count'>;
 
@@ -501,7 +501,7 @@ function groupBuffers(opts: DarkPassOptions, values: number, shared: boolean, di
 }
 
 /** Views of the first `values` values of a buffer set, flags zeroed when the rules run. */
-function groupViews(b: Omit<DarkPassGroup, 'framesPerCell'>, values: number, withFlags: boolean, framesPerCell: Uint32Array): DarkPassGroup {
+function groupViews(b: GroupBuffers, values: number, withFlags: boolean, framesPerCell: Uint32Array): DarkPassGroup {
   const flags = withFlags ? (b.flags as Uint32Array).subarray(0, values) : undefined;
   flags?.fill(0);
   return {
@@ -534,7 +534,7 @@ async function finishInGroups({ st, base }: Accumulated, opts: DarkPassOptions, 
         finalizeDarkPairCpu(st.pair, out, c0, c1, c0);
         if (limits) counts = darkBadPixels(v.meanAdu, v.stdAdu, v.flags as Uint32Array, limits, { nCells: c1 - c0, nPixels });
       }
-      flagged = addCounts(flagged, counts);
+      if (counts) flagged = flagged ? addBadPixelCounts(flagged, counts) : counts;
       return v;
     };
     let next = finish(starts[0], 0);

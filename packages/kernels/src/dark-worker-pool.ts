@@ -10,7 +10,7 @@ import type { DarkAccumulator } from './dark-accumulator.js';
 import { builtExecArgv, builtWorkerUrl } from './built-worker.js';
 import { sharedCopy } from './shared-copy.js';
 import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
-import type { DarkBadPixelCounts, DarkBadPixelLimits } from './dark-bad-pixels.js';
+import { addBadPixelCounts, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
 import type { DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
 import type { DarkWorkerBlock, DarkWorkerFinishReply, DarkWorkerInit, DarkWorkerPairBlock, DarkWorkerPairFinish } from './dark-worker.js';
 
@@ -170,7 +170,7 @@ export class DarkWorkerPool {
     });
     await this.drain();
     if (!badPixels) return undefined;
-    return entry.counts.reduce((a, c) => ({ offset: a.offset + c.offset, noise: a.noise + c.noise, evalError: a.evalError + c.evalError, stdZero: a.stdZero + c.stdZero }), { offset: 0, noise: 0, evalError: 0, stdZero: 0 });
+    return entry.counts.reduce(addBadPixelCounts, { offset: 0, noise: 0, evalError: 0, stdZero: 0 });
   }
 
   /** Waits until every submitted block is accumulated. */

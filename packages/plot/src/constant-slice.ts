@@ -1,8 +1,7 @@
 /** 2-D frames out of an N-D ConstantArray: which axes are rows / cols, and the frame at fixed indices of the others. */
 import { DetcalError, type ConstantArray } from '@detcal/core';
 
-/** Axis labels that name the gain-stage axis (Thresholds constants have one threshold per pair of stages). */
-export const GAIN_AXES = ['gain', 'threshold'] as const;
+export { GAIN_AXES } from '@detcal/core';
 
 /** The axes of a constant: rows, cols and the others, outermost first. */
 export interface FrameAxes {

@@ -105,7 +105,7 @@ function framesToPlot(axes: FrameAxes, cellIndex: number, opts: PlotSetOptions):
     for (const ch of choices) {
       if (o.label === 'cell') {
         next.push({ ...ch, index: { ...ch.index, [o.axis]: cellIndex }, labels: [...ch.labels, { title: `cell ${cellIndex}`, file: `-c${cellIndex}` }] });
-      } else if ((GAIN_AXES as readonly string[]).includes(o.label)) {
+      } else if (GAIN_AXES.includes(o.label)) {
         for (let g = 0; g < o.length; g++) {
           if (gains && !gains.includes(g)) continue;
           next.push({ ...ch, index: { ...ch.index, [o.axis]: g }, labels: [...ch.labels, { title: gainTitle(o.label, g, opts.gainNames), file: `-g${g}` }], gain: g, gainAxis: o.label, gainCount: o.length });

@@ -4,8 +4,9 @@
  * with darkToSink are written while they are computed (stage by stage, cell group by cell group) and
  * summarized from the file, so they never are in memory whole.
  */
-import { DetcalError, makeConstantSet, type Conditions, type ConstantMetadata, type ConstantSet, type ConstantSink, type DarkRequest, type DetectorPlugin, type FrameStream, type ParameterValue } from '@detcal/core';
-import { ConstantsFileWriter, readConstantsFileLazily, writeConstantsFile, type WrittenFile } from '@detcal/hdf5';
+import { DetcalError, type Conditions, type ConstantSet, type DarkRequest, type DetectorPlugin, type FrameStream, type ParameterValue } from '@detcal/core';
+import { writeConstantsFile, type WrittenFile } from '@detcal/hdf5';
+import { streamConstantsToFile } from './stream-constants-to-file.js';
 import { selectBackend, type BackendPreference } from '@detcal/kernels';
 import { openRun, type RunSelection } from './open-runs.js';
 import type { Progress } from './progress.js';
@@ -104,7 +105,7 @@ export async function runDark(plugin: DetectorPlugin, job: DarkJob, progress: Pr
     },
   };
   const wanted = job.stream ?? 'auto';
-  const toSink = plugin.steps.darkToSink;
+  const toSink = plugin.steps.darkToSink?.bind(plugin.steps);
   if (wanted === 'always' && !toSink) throw new DetcalError('BAD_INPUT', `--stream-constants always: ${plugin.id} dark has no streamed form; use --stream-constants auto`);
   if (wanted === 'always' && job.layout !== 'detcal') throw new DetcalError('BAD_INPUT', '--stream-constants always writes the detcal layout only; drop --layout euxfel or use --stream-constants auto');
   const streamed = !!toSink && job.layout === 'detcal' && (wanted === 'always' || (wanted === 'auto' && estimatedConstantBytes(streams) > STREAM_ABOVE_BYTES));
@@ -118,34 +119,10 @@ export async function runDark(plugin: DetectorPlugin, job: DarkJob, progress: Pr
     selection.backend.dispose();
   };
   if (streamed && toSink) {
-    const writer = new ConstantsFileWriter(job.out);
-    // time spent in the writer's calls, on this thread
-    const timed = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
-      const t = performance.now();
-      try {
-        return await fn(...args);
-      } finally {
-        writeSeconds += (performance.now() - t) / 1000;
-      }
-    };
-    const sink: ConstantSink = {
-      begin: timed((l) => writer.begin(l)),
-      write: timed((c0, c1, part, at) => writer.write(c0, c1, part, at)),
-      read: timed((name, c0, c1, at) => writer.read(name, c0, c1, at)),
-    };
-    try {
-      const metadata: ConstantMetadata = await toSink(request, sink).finally(finished);
-      const t = performance.now();
-      written = await writer.finish(metadata);
-      writeSeconds += (performance.now() - t) / 1000;
-    } catch (err) {
-      writer.abort();
-      throw err;
-    }
+    const r = await streamConstantsToFile(job.out, (sink) => toSink(request, sink).finally(finished));
     seconds = (performance.now() - t0) / 1000;
-    const lazy = await readConstantsFileLazily(written.file);
-    set = makeConstantSet(lazy.metadata, writer.layouts.map((l) => lazy.constants[l.name]));
-    summary = await summarizeConstantsFile(written.file, writer.layouts.map((l) => l.name));
+    ({ set, written, writeSeconds } = r);
+    summary = await summarizeConstantsFile(written.file, r.layouts.map((l) => l.name));
   } else {
     set = await dark(request).finally(finished);
     seconds = (performance.now() - t0) / 1000;

@@ -4,8 +4,9 @@
  * the file group of cells by group (bounded memory, a full module included); the returned set then
  * reads each constant back from the file when its data is used (the store adds one at a time).
  */
-import { DetcalError, makeConstantSet, type Conditions, type ConstantLayout, type ConstantMetadata, type ConstantSet, type DetectorPlugin, type FrameStream, type GainRequest, type ParameterValue } from '@detcal/core';
-import { ConstantsFileWriter, readConstantsFileLazily, writeConstantsFile, type WrittenFile } from '@detcal/hdf5';
+import { DetcalError, type Conditions, type ConstantLayout, type ConstantSet, type DetectorPlugin, type FrameStream, type GainRequest, type ParameterValue } from '@detcal/core';
+import { writeConstantsFile, type WrittenFile } from '@detcal/hdf5';
+import { streamConstantsToFile } from './stream-constants-to-file.js';
 import { openRun } from './open-runs.js';
 import type { Progress } from './progress.js';
 
@@ -88,18 +89,9 @@ export async function runGainCurrentSource(plugin: DetectorPlugin, job: GainCsJo
   let layouts: ConstantLayout[];
   if (step.runToSink) {
     // streamed: each finished cell group goes into the preallocated datasets of <out>.tmp
-    const writer = new ConstantsFileWriter(job.out);
-    try {
-      const metadata: ConstantMetadata = await step.runToSink(request, writer).finally(() => progress.stop());
-      written = await writer.finish(metadata);
-    } catch (err) {
-      writer.abort();
-      throw err;
-    }
-    layouts = writer.layouts;
-    // the constants in the order the step produced them (the file lists them by name)
-    const lazy = await readConstantsFileLazily(written.file);
-    set = makeConstantSet(lazy.metadata, layouts.map((l) => lazy.constants[l.name]));
+    const runToSink = step.runToSink.bind(step);
+    const r = await streamConstantsToFile(job.out, (sink) => runToSink(request, sink).finally(() => progress.stop()));
+    ({ set, written, layouts } = r);
   } else {
     set = await step.run(request).finally(() => progress.stop());
     written = await writeConstantsFile(job.out, set);

@@ -1,5 +1,5 @@
 /** Printed / JSON summary of a ConstantSet: per constant and gain stage the median and spread, per bad-pixel bit the count. */
-import { BadPixel, DarkStatus, PixelStatus, countFlags, sizeOf, type ConstantArray, type ConstantLayout, type ConstantSet } from '@detcal/core';
+import { BadPixel, DarkStatus, PixelStatus, countFlags, leadsWithGainAxis, sizeOf, type ConstantArray, type ConstantLayout, type ConstantSet } from '@detcal/core';
 import { forEachConstantSlab } from '@detcal/hdf5';
 import { float32Ranks, nanMedian, selectInPlace } from '@detcal/kernels';
 import { formatTable } from './format-table.js';
@@ -48,7 +48,7 @@ export interface ConstantSetSummary {
 }
 
 function slices(c: ConstantArray): Array<{ gain: number | null; data: ArrayLike<number> }> {
-  const gainAxis = c.dims[0] === 'gain' || c.dims[0] === 'threshold' ? 0 : -1;
+  const gainAxis = leadsWithGainAxis(c) ? 0 : -1;
   const data = c.data as unknown as ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> };
   if (gainAxis < 0 || c.shape[0] === 1) return [{ gain: gainAxis < 0 ? null : 0, data }];
   const n = sizeOf(c.shape.slice(1));
@@ -118,7 +118,7 @@ export function summarizeConstants(set: ConstantSet): ConstantSetSummary {
 /** Summarises the constants of a file (detcal layout; `names` in this order, default all) reading one gain stage of one constant at a time: the summary summarizeConstants gives for the set. */
 export async function summarizeConstantsFile(file: string, names?: readonly string[]): Promise<ConstantSetSummary> {
   const out: ConstantSetSummary = { values: [], flags: [] };
-  await forEachConstantSlab(file, (c, index, data) => addSlice(out, c, index ?? (c.dims[0] === 'gain' || c.dims[0] === 'threshold' ? 0 : null), data), names);
+  await forEachConstantSlab(file, (c, index, data) => addSlice(out, c, index ?? (leadsWithGainAxis(c) ? 0 : null), data), names);
   return out;
 }
 
