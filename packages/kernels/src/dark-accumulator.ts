@@ -186,3 +186,22 @@ export function checkDarkBlock(
   }
   return { lut, maskStride };
 }
+
+/**
+ * Zeroes pixels [p0, p1) of every cell of all five arrays. A worker does this for its range when a
+ * pool binds a new accumulator: the kernels read before they write, and reading fresh memory first
+ * maps a shared zero page that the write then replaces (two page faults per page instead of one).
+ * @param acc - the accumulator
+ * @param p0 - first pixel
+ * @param p1 - end of the pixel range
+ */
+export function zeroDarkRange(acc: DarkAccumulator, p0: number, p1: number): void {
+  for (let c = 0; c < acc.nCells; c++) {
+    const k0 = c * acc.nPixels + p0, k1 = c * acc.nPixels + p1;
+    acc.count.fill(0, k0, k1);
+    acc.rejected.fill(0, k0, k1);
+    acc.ref.fill(0, k0, k1);
+    acc.sum.fill(0, k0, k1);
+    acc.sumSq.fill(0, k0, k1);
+  }
+}

@@ -175,15 +175,20 @@ export async function characterizeGainStages(request: DarkRequest, spec: GainSta
   const stages: DarkPassResult[] = [];
   try {
     for (let s = 0; s < runs.length; s++) {
-      const flags = badPixels.subarray(s * n, (s + 1) * n);
       const st = await darkPass(runs[s], {
         ...stagePassOptions(request, spec, s, nCells, reuse),
         out: { meanAdu: offsetAdu.subarray(s * n, (s + 1) * n), stdAdu: noiseAdu.subarray(s * n, (s + 1) * n), digitalMean: slice(digitalMeanAdu, s), digitalStd: slice(digitalStdAdu, s) },
-        badPixels: { flags, limits: spec.limits(s) },
+        badPixels: { flags: badPixels.subarray(s * n, (s + 1) * n), limits: spec.limits(s) },
+        // the next stage's run is read while the workers finalize and flag this one
+        deferFinish: true,
       });
       stages.push(st);
+    }
+    for (let s = 0; s < runs.length; s++) {
+      const st = stages[s];
+      await st.finished;
       // a uniform pass's per-pixel count is only built when read: not needed then
-      flagNoDarkData(flags, 0, nCells, nPixels, st.framesPerCell, st.uniformCount ? undefined : st.count);
+      flagNoDarkData(badPixels.subarray(s * n, (s + 1) * n), 0, nCells, nPixels, st.framesPerCell, st.uniformCount ? undefined : st.count);
       flagged.push(st.flagged as DarkBadPixelCounts);
     }
   } finally {

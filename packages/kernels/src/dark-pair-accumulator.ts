@@ -203,8 +203,9 @@ function addPair4(
  * @param c0 - first cell to finalize (default 0); other cells' outputs are left alone
  * @param c1 - end of the cell range (default all cells)
  * @param outCell0 - cell the outputs start at (default 0: outputs of all nCells; c0 for outputs of just a cell group)
+ * @param framesPerCell - frames per cell of the pass (default state.framesPerCell; a copy when the next pass already counts into the state)
  */
-export function finalizeDarkPairCpu(state: DarkPairAccumulator, out: DarkPairFinalizeOutput, c0 = 0, c1 = state.nCells, outCell0 = 0): void {
+export function finalizeDarkPairCpu(state: DarkPairAccumulator, out: DarkPairFinalizeOutput, c0 = 0, c1 = state.nCells, outCell0 = 0, framesPerCell: Uint32Array = state.framesPerCell): void {
   ensure(Number.isInteger(c0) && Number.isInteger(c1) && 0 <= c0 && c0 <= c1 && c1 <= state.nCells, `finalizeDarkPair: cell range [${c0}, ${c1}) is not inside [0, ${state.nCells})`);
   ensure(Number.isInteger(outCell0) && 0 <= outCell0 && outCell0 <= c0, `finalizeDarkPair: outputs start at cell ${outCell0}, after the first cell ${c0} to finalize`);
   const n = (c1 - outCell0) * state.nPixels;
@@ -212,7 +213,44 @@ export function finalizeDarkPairCpu(state: DarkPairAccumulator, out: DarkPairFin
     if (arr.length < n) throw new DetcalError('SHAPE_MISMATCH', `finalizeDarkPair: out.${name} has ${arr.length} values, cells ${outCell0}..${c1} of ${state.nPixels} pixels need ${n}`);
   }
   for (let c = c0; c < c1; c++) {
-    finalizeCell(state, out, c * state.nPixels, (c + 1) * state.nPixels, (c - outCell0) * state.nPixels, state.framesPerCell[c]);
+    finalizeCell(state, out, c * state.nPixels, (c + 1) * state.nPixels, (c - outCell0) * state.nPixels, framesPerCell[c]);
+  }
+}
+
+/**
+ * finalizeDarkPairCpu of pixels [p0, p1) of every cell into outputs of all cells: a worker
+ * finalizes the pixel range it accumulates, so it can zero that range and take the next pass's
+ * blocks without waiting for the other workers.
+ * @param state - the accumulator (unchanged)
+ * @param out - four outputs of nCells * nPixels values
+ * @param p0 - first pixel
+ * @param p1 - end of the pixel range
+ * @param framesPerCell - frames per cell of the pass
+ */
+export function finalizeDarkPairRange(state: DarkPairAccumulator, out: DarkPairFinalizeOutput, p0: number, p1: number, framesPerCell: Uint32Array): void {
+  const { nCells, nPixels } = state;
+  ensure(Number.isInteger(p0) && Number.isInteger(p1) && 0 <= p0 && p0 <= p1 && p1 <= nPixels, `finalizeDarkPair: pixel range [${p0}, ${p1}) is not inside [0, ${nPixels})`);
+  for (const [name, arr] of Object.entries(out)) {
+    if (arr.length < nCells * nPixels) throw new DetcalError('SHAPE_MISMATCH', `finalizeDarkPair: out.${name} has ${arr.length} values, ${nCells} cells of ${nPixels} pixels need ${nCells * nPixels}`);
+  }
+  for (let c = 0; c < nCells; c++) finalizeCell(state, out, c * nPixels + p0, c * nPixels + p1, c * nPixels + p0, framesPerCell[c]);
+}
+
+/**
+ * Zeroes the sums and references of pixels [p0, p1) in every cell (framesPerCell is left alone):
+ * a worker clears its own pixel range after finalizing, so the next pass can start without the
+ * main thread clearing the whole state.
+ * @param state - the accumulator
+ * @param p0 - first pixel
+ * @param p1 - end of the pixel range
+ */
+export function zeroDarkPairRange(state: DarkPairAccumulator, p0: number, p1: number): void {
+  const { ref, sum, sumSq, nCells, nPixels } = state;
+  for (let c = 0; c < nCells; c++) {
+    const j0 = 2 * (c * nPixels + p0), j1 = 2 * (c * nPixels + p1);
+    ref.fill(0, j0, j1);
+    sum.fill(0, j0, j1);
+    sumSq.fill(0, j0, j1);
   }
 }
 

@@ -106,4 +106,34 @@ describe('darkPass over analog + digital runs (compact pair accumulator)', () =>
     await closeDarkPassReuse(reuse);
     expect(reuse.pool).toBeUndefined();
   });
+
+  it('deferFinish: the next pass reads while the workers finish this one; both end as two separate passes would', async () => {
+    const a = stream(12, 5, nPixels, 10).s;
+    const b = stream(7, 5, nPixels, 6).s; // other frames: its first blocks overwrite a state the workers are still finalizing, unless they zero it first
+    const n = 5 * nPixels;
+    const limits = { offsetSigma: 1, offsetHardAdu: [0, 0] as const, noiseSigma: 1.5, noiseHardAdu: [4, 7] as const };
+    const shared = () => new Float32Array(new SharedArrayBuffer(4 * n));
+    const outputs = () => ({ meanAdu: shared(), stdAdu: shared(), digitalMean: shared(), digitalStd: shared() });
+    const reuse: DarkPassReuse = {};
+    const [outA, outB] = [outputs(), outputs()];
+    const [flagsA, flagsB] = [new Uint32Array(new SharedArrayBuffer(4 * n)), new Uint32Array(new SharedArrayBuffer(4 * n))];
+    const opts = { backend: createCpuBackend(), nCells: 5, digital: true, threads: 2, reuse, deferFinish: true };
+    const ra = await darkPass(a, { ...opts, out: outA, badPixels: { flags: flagsA, limits } });
+    expect(ra.finished).toBeInstanceOf(Promise);
+    const rb = await darkPass(b, { ...opts, out: outB, badPixels: { flags: flagsB, limits } });
+    await Promise.all([ra.finished, rb.finished]);
+    await closeDarkPassReuse(reuse);
+    for (const [st, out, flags, r] of [[a, outA, flagsA, ra], [b, outB, flagsB, rb]] as const) {
+      const one = await darkPass(st, { backend: createCpuBackend(), nCells: 5, digital: true, threads: 1 });
+      expect(Array.from(out.meanAdu)).toEqual(Array.from(one.meanAdu));
+      expect(Array.from(out.stdAdu)).toEqual(Array.from(one.stdAdu));
+      expect(Array.from(out.digitalMean)).toEqual(Array.from(one.digitalMean!));
+      expect(Array.from(out.digitalStd)).toEqual(Array.from(one.digitalStd!));
+      const refFlags = new Uint32Array(n);
+      const refCounts = darkBadPixels(one.meanAdu, one.stdAdu, refFlags, limits, { nCells: 5, nPixels });
+      expect(Array.from(flags)).toEqual(Array.from(refFlags));
+      expect(r.flagged).toEqual(refCounts);
+      expect(Array.from(r.framesPerCell)).toEqual(Array.from(one.framesPerCell));
+    }
+  });
 });

@@ -45,6 +45,12 @@ export interface DarkPassOptions {
   reuse?: DarkPassReuse;
   /** Apply the dark bad-pixel rules (per memory cell) to the pass's mean and std, OR-ing into these flags; on the workers when they hold the state and the outputs are shared. */
   badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits };
+  /**
+   * With reuse, worker threads and shared outputs: return once the run is read and the finishing work
+   * is posted, so the next pass can read while the workers finalize and flag this one; the result's
+   * `finished` settles when its outputs and `flagged` are complete (await it before reading them).
+   */
+  deferFinish?: boolean;
 }
 
 /** Preallocated outputs of a pass, nCells * nPixels each. */
@@ -63,7 +69,7 @@ export interface DarkPassOutput {
 export interface DarkPassReuse {
   /** The accumulator of the last pass (set by darkPass). */
   pair?: DarkPairAccumulator;
-  /** `pair` was set up by prepareDarkPass and no pass has used it yet (it is zero). */
+  /** `pair` is zero for the next pass: set up by prepareDarkPass and unused, or zeroed by the workers after a deferred finish. */
   pairUnused?: boolean;
   /** Workers bound to `pair` (set by darkPass when it ran with threads). */
   pool?: DarkWorkerPool;
@@ -121,6 +127,8 @@ export interface DarkPassResult {
   uniformCount?: boolean;
   /** What the bad-pixel rules flagged, when opts.badPixels was given. */
   flagged?: DarkBadPixelCounts;
+  /** With opts.deferFinish: settles when the outputs and `flagged` are complete (rejects if the workers failed). */
+  finished?: Promise<void>;
 }
 
 /** Statistics of cells [c0, c1) of a grouped pass: (c1 - c0) * nPixels values each, cell-major; valid until onGroup resolves. */
@@ -207,9 +215,12 @@ function pairAccumulator(opts: DarkPassOptions, nPixels: number, shared: boolean
   const old = opts.reuse?.pair;
   const fits = old && old.nCells === opts.nCells && old.nPixels === nPixels && (old.sum.buffer instanceof SharedArrayBuffer) === shared;
   if (fits) {
-    // a state no pass has used yet is still zero (and untouched: zeroing it here would fault its pages in on this thread)
-    if (opts.reuse?.pairUnused) opts.reuse.pairUnused = false;
-    else {
+    // a state no pass has used yet is still zero (and untouched: zeroing it here would fault its pages in on this
+    // thread); after a deferred finish the workers zero it before they take the next block
+    if (opts.reuse?.pairUnused) {
+      opts.reuse.pairUnused = false;
+      old.framesPerCell.fill(0);
+    } else {
       old.ref.fill(0);
       old.sum.fill(0);
       old.sumSq.fill(0);
@@ -453,7 +464,12 @@ async function finishFull({ st, base }: Accumulated, opts: DarkPassOptions): Pro
     };
     const shared = Object.values(out).every((a) => a.buffer instanceof SharedArrayBuffer);
     let flagged: DarkBadPixelCounts | undefined;
-    if (st.pool && shared) {
+    let pending: Promise<DarkBadPixelCounts | undefined> | undefined;
+    if (st.pool && shared && opts.deferFinish && opts.reuse) {
+      // the next pass reads while the workers finalize and flag this one (they zero the state first)
+      pending = (await st.pool.finishPairDeferred(out, opts.badPixels)).settled;
+      opts.reuse.pairUnused = true;
+    } else if (st.pool && shared) {
       // the workers finalize and flag their share of the cells (both cores instead of the main thread alone)
       flagged = await st.pool.finishPair(out, opts.badPixels);
     } else {
@@ -464,6 +480,12 @@ async function finishFull({ st, base }: Accumulated, opts: DarkPassOptions): Pro
     // (fresh memory costs page faults: ~0.2 s per 92 MB array on a 352-cell module).
     let count: Uint32Array | undefined, rejected: Uint32Array | undefined;
     const result = { ...base, ...out, uniformCount: true, flagged } as DarkPassResult;
+    if (pending) {
+      result.finished = pending.then((counts) => {
+        result.flagged = counts;
+      });
+      result.finished.catch(() => undefined); // surfaces where the caller awaits it
+    }
     Object.defineProperty(result, 'count', {
       enumerable: true,
       get: () => (count ??= broadcastPerCell(framesPerCell, nPixels)),

@@ -12,7 +12,7 @@ import { sharedCopy } from './shared-copy.js';
 import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
 import { addBadPixelCounts, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
 import type { DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
-import type { DarkWorkerBlock, DarkWorkerFinishReply, DarkWorkerInit, DarkWorkerPairBlock, DarkWorkerPairFinish } from './dark-worker.js';
+import type { DarkWorkerBlock, DarkWorkerFinishReply, DarkWorkerInit, DarkWorkerPairBlock, DarkWorkerPairFinalizeRange, DarkWorkerPairFinish, DarkWorkerPairRules } from './dark-worker.js';
 
 /** The compiled worker script (dist/dark-worker.js, also when this module runs from src under a test runner). */
 export function darkWorkerUrl(): URL {
@@ -25,21 +25,36 @@ type Slot = { data?: BlockData; gain?: GainData; mask?: Uint8Array };
 export const BLOCKS_QUEUED = 2;
 
 
+/** A message every worker handles: a block (counted against BLOCKS_QUEUED) or a finishing step. */
+interface InFlight {
+  left: number;
+  block: boolean;
+  resolve(): void;
+  reject(err: Error): void;
+  done: Promise<void>;
+  counts?: DarkBadPixelCounts[];
+}
+
 /** A pool of dark-accumulation workers bound to shared accumulators (two DarkAccumulators, or one DarkPairAccumulator). */
 export class DarkWorkerPool {
   private readonly workers: Worker[] = [];
   private readonly slots: Slot[] = [{}, {}];
-  /** Blocks posted and not yet accumulated by every worker: id -> workers left and how to settle. */
-  private readonly inFlight = new Map<number, { left: number; resolve(): void; reject(err: Error): void; done: Promise<void>; counts?: DarkBadPixelCounts[] }>();
+  /** Blocks (and finishing steps) posted and not yet done by every worker: id -> workers left and how to settle. */
+  private readonly inFlight = new Map<number, InFlight>();
   private nCells: number;
+  /** The pair accumulator the workers are bound to, if any. */
+  private pair: DarkPairAccumulator | undefined;
   /** Worker threads in the pool. */
   readonly threads: number;
   private nextId = 0;
+  /** Blocks submitted (picks the copy slot: alternates between blocks, whatever other messages go between). */
+  private nextBlock = 0;
   private failure: Error | undefined;
 
   /**
    * @param threads - workers to start (pixel ranges split evenly)
-   * @param analog - shared accumulator of the values (createDarkAccumulator(..., { shared: true })), or a shared pair accumulator
+   * @param analog - shared accumulator of the values (createDarkAccumulator(..., { shared: true })), or a shared pair accumulator;
+   *   bound accumulators must be zero (new or cleared): each worker zeroes its range again, which faults fresh pages in once
    * @param digital - shared accumulator of the gain values, if wanted (not with a pair accumulator)
    */
   constructor(threads: number, analog: DarkAccumulator | DarkPairAccumulator, digital?: DarkAccumulator) {
@@ -68,6 +83,7 @@ export class DarkWorkerPool {
 
   private bind(analog: DarkAccumulator | DarkPairAccumulator, digital?: DarkAccumulator): void {
     const n = analog.nPixels;
+    this.pair = 'framesPerCell' in analog ? analog : undefined;
     this.nCells = analog.nCells;
     const threads = this.workers.length;
     this.workers.forEach((w, t) => {
@@ -80,7 +96,7 @@ export class DarkWorkerPool {
   /** Waits for the block in flight, then hands this block to every worker (returns before they finish). */
   async submit(data: BlockData, cellIds: Uint16Array, nFrames: number, opts: { gain?: GainData; acceptGain?: number | readonly number[]; mask?: Uint8Array }): Promise<void> {
     await this.room();
-    const slot = this.slots[this.nextId % 2];
+    const slot = this.slots[this.nextBlock++ % 2];
     // Shared inputs are posted as they are (the reader allocates a new block each time, so nothing
     // overwrites them while the workers read); others are copied into this slot, which is free again
     // because the block that used it two submits ago has been accumulated (awaited above).
@@ -93,8 +109,7 @@ export class DarkWorkerPool {
       mask = sharedCopy(mask, slot.mask);
       if (mask !== opts.mask) slot.mask = mask;
     }
-    const msg: DarkWorkerBlock = { type: 'block', id: this.nextId++, data: sharedData, gain: sharedGain, cellIds: cellIds.slice(), nFrames, acceptGain: opts.acceptGain, mask };
-    this.post(msg);
+    this.post({ type: 'block', data: sharedData, gain: sharedGain, cellIds: cellIds.slice(), nFrames, acceptGain: opts.acceptGain, mask });
   }
 
   /**
@@ -107,31 +122,49 @@ export class DarkWorkerPool {
    */
   async submitPair(data: Uint16Array, gain: Uint16Array, cellIds: Uint16Array, first: Uint8Array, nFrames: number): Promise<void> {
     await this.room();
-    const slot = this.slots[this.nextId % 2];
+    const slot = this.slots[this.nextBlock++ % 2];
     const sharedData = sharedCopy(data, slot.data as Uint16Array | undefined);
     if (sharedData !== data) slot.data = sharedData;
     const sharedGain = sharedCopy(gain, slot.gain as Uint16Array | undefined);
     if (sharedGain !== gain) slot.gain = sharedGain;
-    this.post({ type: 'pair-block', id: this.nextId++, data: sharedData, gain: sharedGain, cellIds: cellIds.slice(), first, nFrames });
+    this.post({ type: 'pair-block', data: sharedData, gain: sharedGain, cellIds: cellIds.slice(), first, nFrames });
   }
 
   /** Waits until fewer than BLOCKS_QUEUED blocks are in flight (so the slot of the block two submits ago is free again). */
   private async room(): Promise<void> {
-    while (this.inFlight.size >= BLOCKS_QUEUED) await this.inFlight.values().next().value?.done;
-    if (this.failure) throw this.failure;
+    for (;;) {
+      if (this.failure) throw this.failure;
+      let queued = 0;
+      let oldest: InFlight | undefined;
+      for (const e of this.inFlight.values()) {
+        if (!e.block) continue;
+        queued++;
+        oldest ??= e;
+      }
+      if (queued < BLOCKS_QUEUED || !oldest) return;
+      await oldest.done;
+    }
   }
 
-  private post(msg: DarkWorkerBlock | DarkWorkerPairBlock): void {
+  /** A new in-flight entry under a fresh id (settled when every worker has replied). */
+  private track(block: boolean): { id: number; entry: InFlight } {
     let resolve!: () => void, reject!: (err: Error) => void;
     const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-    done.catch(() => undefined); // failures surface through room() / drain()
-    this.inFlight.set(msg.id, { left: this.workers.length, resolve, reject, done });
-    for (const w of this.workers) w.postMessage(msg);
+    done.catch(() => undefined); // failures surface through room() / drain() or the awaited entry
+    const entry: InFlight = { left: this.workers.length, block, resolve, reject, done, counts: [] };
+    const id = this.nextId++;
+    this.inFlight.set(id, entry);
+    return { id, entry };
+  }
+
+  private post(msg: Omit<DarkWorkerBlock, 'id'> | Omit<DarkWorkerPairBlock, 'id'>): void {
+    const { id } = this.track(true);
+    for (const w of this.workers) w.postMessage({ ...msg, id });
   }
 
   private finished(id: number, counts?: DarkBadPixelCounts): void {
     const entry = this.inFlight.get(id);
-    if (entry && counts) (entry.counts ??= []).push(counts);
+    if (entry && counts) entry.counts?.push(counts);
     if (!entry || --entry.left > 0) return;
     this.inFlight.delete(id);
     entry.resolve();
@@ -154,12 +187,7 @@ export class DarkWorkerPool {
    */
   async finishPair(out: DarkPairFinalizeOutput, badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits }, cells?: { c0: number; c1: number }): Promise<DarkBadPixelCounts | undefined> {
     await this.drain();
-    const id = this.nextId++;
-    let resolve!: () => void, reject!: (err: Error) => void;
-    const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-    done.catch(() => undefined);
-    const entry = { left: this.workers.length, resolve, reject, done, counts: [] as DarkBadPixelCounts[] };
-    this.inFlight.set(id, entry);
+    const { id, entry } = this.track(false);
     const T = this.workers.length;
     const first = cells?.c0 ?? 0;
     const n = (cells?.c1 ?? this.nCells) - first;
@@ -168,19 +196,61 @@ export class DarkWorkerPool {
       const msg: DarkWorkerPairFinish = { type: 'pair-finish', id, out, c0, c1, outCell0: cells ? first : 0, badPixels };
       w.postMessage(msg);
     });
-    await this.drain();
-    if (!badPixels) return undefined;
-    return entry.counts.reduce(addBadPixelCounts, { offset: 0, noise: 0, evalError: 0, stdZero: 0 });
-  }
-
-  /** Waits until every submitted block is accumulated. */
-  async drain(): Promise<void> {
-    while (this.inFlight.size > 0 && !this.failure) await this.inFlight.values().next().value?.done;
+    await entry.done;
     if (this.failure) throw this.failure;
+    if (!badPixels) return undefined;
+    return (entry.counts ?? []).reduce(addBadPixelCounts, { offset: 0, noise: 0, evalError: 0, stdZero: 0 });
   }
 
-  /** Stops the workers. */
+  /**
+   * After the last block of a pair pass whose state the next pass reuses: like finishPair over all
+   * cells, but returns as soon as the work is posted, so the next pass's blocks can be read and
+   * submitted while the workers finish. Each worker finalizes its own pixel range and zeroes it
+   * (blocks submitted afterwards queue behind that); once every worker has, the bad-pixel rules run
+   * per cell, between the next pass's blocks. The state is zero when the workers get to the next block.
+   * @param out - shared outputs of all cells
+   * @param badPixels - shared flags of the stage and its limits
+   * @returns `settled`: the flagged counts (undefined without badPixels), once outputs and flags are complete
+   */
+  async finishPairDeferred(out: DarkPairFinalizeOutput, badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits }): Promise<{ settled: Promise<DarkBadPixelCounts | undefined> }> {
+    await this.drain();
+    const pair = this.pair;
+    if (!pair) throw new Error('dark worker pool: finishPairDeferred without a pair accumulator');
+    const fin = this.track(false);
+    const msg: DarkWorkerPairFinalizeRange = { type: 'pair-finalize-range', id: fin.id, out, framesPerCell: pair.framesPerCell.slice() };
+    for (const w of this.workers) w.postMessage(msg);
+    const rest = async (): Promise<DarkBadPixelCounts | undefined> => {
+      await fin.entry.done;
+      if (!badPixels) return undefined;
+      const rules = this.track(false);
+      const T = this.workers.length;
+      this.workers.forEach((w, t) => {
+        const c0 = Math.floor((t * pair.nCells) / T), c1 = Math.floor(((t + 1) * pair.nCells) / T);
+        const m: DarkWorkerPairRules = { type: 'pair-rules', id: rules.id, out, c0, c1, nPixels: pair.nPixels, badPixels };
+        w.postMessage(m);
+      });
+      await rules.entry.done;
+      return (rules.entry.counts ?? []).reduce(addBadPixelCounts, { offset: 0, noise: 0, evalError: 0, stdZero: 0 });
+    };
+    const settled = rest();
+    settled.catch(() => undefined); // the caller awaits it; a pass that fails first never does
+    return { settled };
+  }
+
+  /** Waits until every submitted block is accumulated (and every finishing step posted before it is done). */
+  async drain(): Promise<void> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      let last: InFlight | undefined;
+      for (const e of this.inFlight.values()) if (e.block) last = e;
+      if (!last) return;
+      await last.done;
+    }
+  }
+
+  /** Stops the workers (anything still in flight is rejected). */
   async close(): Promise<void> {
+    this.fail(new Error('dark worker pool: closed before the work finished'));
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

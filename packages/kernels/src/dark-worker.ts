@@ -4,8 +4,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { accumulateDarkRangeCpu } from './cpu-dark.js';
-import type { DarkAccumulator } from './dark-accumulator.js';
-import { accumulateDarkPairCpu, finalizeDarkPairCpu, type DarkPairAccumulator, type DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
+import { zeroDarkRange, type DarkAccumulator } from './dark-accumulator.js';
+import { accumulateDarkPairCpu, finalizeDarkPairCpu, finalizeDarkPairRange, zeroDarkPairRange, type DarkPairAccumulator, type DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
 import { darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
 import type { BlockData, GainData } from './compute-backend.js';
 
@@ -55,6 +55,31 @@ export interface DarkWorkerPairFinish {
   badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits };
 }
 
+/**
+ * After a pair pass whose state the next pass reuses at once: finalize this worker's pixel range of
+ * every cell into shared outputs of all cells, then zero that range of the state. Blocks of the next
+ * pass posted after this message are then safe to accumulate (each worker only touches its range).
+ */
+export interface DarkWorkerPairFinalizeRange {
+  type: 'pair-finalize-range';
+  id: number;
+  /** Shared outputs of all cells. */
+  out: DarkPairFinalizeOutput;
+  /** Frames per cell of the finished pass (a copy: the main thread is already counting the next pass). */
+  framesPerCell: Uint32Array;
+}
+
+/** The dark bad-pixel rules on cells [c0, c1) of finalized shared outputs of all cells (after every worker's pair-finalize-range). */
+export interface DarkWorkerPairRules {
+  type: 'pair-rules';
+  id: number;
+  out: DarkPairFinalizeOutput;
+  c0: number;
+  c1: number;
+  nPixels: number;
+  badPixels: { flags: Uint32Array; limits: DarkBadPixelLimits };
+}
+
 /** Reply to a pair-finish: the block id and the bad-pixel counts of the worker's cells. */
 export interface DarkWorkerFinishReply {
   id: number;
@@ -63,9 +88,26 @@ export interface DarkWorkerFinishReply {
 
 let init: DarkWorkerInit | undefined;
 
-parentPort?.on('message', (msg: DarkWorkerInit | DarkWorkerBlock | DarkWorkerPairBlock | DarkWorkerPairFinish) => {
+/** Applies the dark bad-pixel rules to cells [c0, c1) of outputs whose index 0 holds cell outCell0. */
+function cellRules(out: DarkPairFinalizeOutput, badPixels: { flags: Uint32Array; limits: DarkBadPixelLimits }, c0: number, c1: number, outCell0: number, nPixels: number): DarkBadPixelCounts {
+  const [k0, k1] = [(c0 - outCell0) * nPixels, (c1 - outCell0) * nPixels];
+  return darkBadPixels(out.meanAdu.subarray(k0, k1) as Float32Array, out.stdAdu.subarray(k0, k1) as Float32Array, badPixels.flags.subarray(k0, k1), badPixels.limits, { nCells: c1 - c0, nPixels });
+}
+
+type DarkWorkerMessage = DarkWorkerInit | DarkWorkerBlock | DarkWorkerPairBlock | DarkWorkerPairFinish | DarkWorkerPairFinalizeRange | DarkWorkerPairRules;
+
+parentPort?.on('message', (msg: DarkWorkerMessage) => {
   if (msg.type === 'init') {
     init = msg;
+    // bound accumulators are zero; writing the range first faults each fresh page in once (the kernels read before they write)
+    if (msg.pair) zeroDarkPairRange(msg.pair, msg.p0, msg.p1);
+    if (msg.analog) zeroDarkRange(msg.analog, msg.p0, msg.p1);
+    if (msg.digital) zeroDarkRange(msg.digital, msg.p0, msg.p1);
+    return;
+  }
+  if (msg.type === 'pair-rules') {
+    const reply: DarkWorkerFinishReply = { id: msg.id, counts: cellRules(msg.out, msg.badPixels, msg.c0, msg.c1, 0, msg.nPixels) };
+    parentPort?.postMessage(reply);
     return;
   }
   if (!init) throw new Error('dark worker: block before init');
@@ -73,14 +115,16 @@ parentPort?.on('message', (msg: DarkWorkerInit | DarkWorkerBlock | DarkWorkerPai
   if (msg.type === 'pair-finish') {
     if (!pair) throw new Error('dark worker: pair finish without a pair accumulator');
     finalizeDarkPairCpu(pair, msg.out, msg.c0, msg.c1, msg.outCell0);
-    let counts: DarkBadPixelCounts | undefined;
-    if (msg.badPixels) {
-      const nPixels = pair.nPixels;
-      const [k0, k1] = [(msg.c0 - msg.outCell0) * nPixels, (msg.c1 - msg.outCell0) * nPixels];
-      counts = darkBadPixels(msg.out.meanAdu.subarray(k0, k1) as Float32Array, msg.out.stdAdu.subarray(k0, k1) as Float32Array, msg.badPixels.flags.subarray(k0, k1), msg.badPixels.limits, { nCells: msg.c1 - msg.c0, nPixels });
-    }
+    const counts = msg.badPixels ? cellRules(msg.out, msg.badPixels, msg.c0, msg.c1, msg.outCell0, pair.nPixels) : undefined;
     const reply: DarkWorkerFinishReply = { id: msg.id, counts };
     parentPort?.postMessage(reply);
+    return;
+  }
+  if (msg.type === 'pair-finalize-range') {
+    if (!pair) throw new Error('dark worker: pair finalize without a pair accumulator');
+    finalizeDarkPairRange(pair, msg.out, p0, p1, msg.framesPerCell);
+    zeroDarkPairRange(pair, p0, p1);
+    parentPort?.postMessage(msg.id);
     return;
   }
   if (msg.type === 'pair-block') {

@@ -10,7 +10,7 @@
  */
 import { DetcalError, ensure } from '@detcal/core';
 import type { FloatArray } from './compute-backend.js';
-import { medianBranchFree } from './fast-median.js';
+import { binnedMedian, MEDIAN_BINS, type StridedRegion } from './binned-median.js';
 
 /** Statistics groups and limits of the n-sigma rule. */
 export interface SigmaRuleOptions {
@@ -50,34 +50,35 @@ export interface SigmaRuleResult {
   nonFinite: number;
 }
 
-/** A strided rectangle of the values array: nRows runs of nCols values, runs `stride` apart. */
-interface Region {
-  start: number;
-  nRows: number;
-  nCols: number;
-  stride: number;
-}
-
-function gatherFinite(values: FloatArray, g: Region, scratch: Float64Array): number {
-  let n = 0;
+/** Count, sum, smallest and largest of the finite values of a region; sum in region order. */
+function finiteStats(values: FloatArray, g: StridedRegion, out: Float64Array): void {
+  let n = 0, s = 0, lo = Infinity, hi = -Infinity;
   for (let r = 0; r < g.nRows; r++) {
     for (let k = g.start + r * g.stride, end = k + g.nCols; k < end; k++) {
       const v = values[k];
-      if (v - v === 0) scratch[n++] = v; // finite
+      if (v - v !== 0) continue; // not finite
+      n++;
+      s += v;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
     }
   }
-  return n;
+  out[0] = n;
+  out[1] = s;
+  out[2] = lo;
+  out[3] = hi;
 }
 
-/** Population std (ddof 0) of scratch[0, n), two passes in float64. */
-function stdOf(scratch: Float64Array, n: number): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += scratch[i];
-  const mean = s / n;
+/** Population std (ddof 0) of the finite values of a region about their mean, in float64 (np.nanstd). */
+function stdAbout(values: FloatArray, g: StridedRegion, mean: number, n: number): number {
   let q = 0;
-  for (let i = 0; i < n; i++) {
-    const d = scratch[i] - mean;
-    q += d * d;
+  for (let r = 0; r < g.nRows; r++) {
+    for (let k = g.start + r * g.stride, end = k + g.nCols; k < end; k++) {
+      const v = values[k];
+      if (v - v !== 0) continue;
+      const d = v - mean;
+      q += d * d;
+    }
   }
   return Math.sqrt(q / n);
 }
@@ -122,7 +123,7 @@ export function sigmaRule(values: FloatArray, flags: Uint32Array, opts: SigmaRul
   ensure(opts.nSigma >= 0, `sigmaRule: nSigma must be >= 0, got ${opts.nSigma}`);
   const blockSize = opts.blockSize ?? values.length;
   ensure(Number.isInteger(blockSize) && blockSize > 0 && values.length % blockSize === 0, `sigmaRule: blockSize ${blockSize} does not divide ${values.length} values`, 'SHAPE_MISMATCH');
-  const regions: Region[] = [];
+  const regions: StridedRegion[] = [];
   const nBlocks = values.length / blockSize;
   const t = opts.tiles;
   if (t) {
@@ -151,13 +152,16 @@ export function sigmaRule(values: FloatArray, flags: Uint32Array, opts: SigmaRul
   const hardBit = (bits.hard ?? bits.outOfRange) >>> 0;
   const nanBit = (bits.nan ?? 0) >>> 0;
   const counts = new Float64Array(3); // outOfRange, outOfHard, nonFinite
+  const stats = new Float64Array(4);
+  const hist = new Uint32Array(MEDIAN_BINS);
   for (let gi = 0; gi < regions.length; gi++) {
     const g = regions[gi];
-    const n = gatherFinite(values, g, scratch);
+    finiteStats(values, g, stats);
+    const n = stats[0];
     let med = NaN, sd = NaN;
     if (n > 0) {
-      sd = stdOf(scratch, n);
-      med = medianBranchFree(scratch, n); // same value as medianInPlace (finite values only), ~2.5x faster on 65536 values
+      sd = stdAbout(values, g, stats[1] / n, n);
+      med = binnedMedian(values, g, n, stats[2], stats[3], scratch, hist); // exact: same value as medianInPlace of the finite values
     }
     median[gi] = med;
     std[gi] = sd;
