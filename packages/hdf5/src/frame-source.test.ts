@@ -45,6 +45,18 @@ describe('openFrameSource on the h5py AGIPD-like run (frame-analog-digital, 2 se
     expect(got.pulseIds).toEqual(frames.map((f) => (f % 5) * 2));
   });
 
+  it('withBlockFrames re-blocks an opened source without reading its metadata again; a bad size is a one-line error', async () => {
+    const src = await agipdSource();
+    const seven = src.withBlockFrames(7);
+    expect(seven.blockFrames).toBe(7);
+    expect(src.blockFrames).toBe(64);
+    const got = await collect(seven);
+    const direct = await collect(await agipdSource({ blockFrames: 7 }));
+    expect(got.blockSizes).toEqual([7, 7, 7, 7, 2]);
+    for (const key of ['data', 'gain', 'cellIds', 'trainIds', 'pulseIds'] as const) expect(got[key]).toEqual(direct[key]);
+    expect(() => src.withBlockFrames(0)).toThrow(/--block-frames 0: must be a whole number of frames, 1 or more/);
+  });
+
   it('with keep, reuses the arrays of the block `keep` positions earlier and yields the same frames', async () => {
     const fresh = await collect(await agipdSource({ blockFrames: 7 }));
     const got = await collect(await agipdSource({ blockFrames: 7 }), { keep: 2 });

@@ -75,14 +75,20 @@ export interface FrameSource {
    * With opts.keep the arrays of a block are reused for the block `keep` positions later.
    */
   blocks(opts?: BlockReadOptions): AsyncIterable<FrameBlock>;
+  /** The same source read in blocks of at most `blockFrames` frames (the metadata is not read again). */
+  withBlockFrames(blockFrames: number): FrameSource;
+}
+
+/** Checks a block size in frames (a whole number, 1 or more). */
+function checkBlockFrames(blockFrames: number): void {
+  if (!Number.isInteger(blockFrames) || blockFrames < 1) throw new DetcalError('BAD_INPUT', `--block-frames ${blockFrames}: must be a whole number of frames, 1 or more`);
 }
 
 /** Opens the frames of one module in a run; checks filters, shapes across files and truncation before any block is read. */
 export async function openFrameSource(opts: FrameSourceOptions): Promise<FrameSource> {
   await loadHdf5();
   if (opts.files.length === 0) throw new DetcalError('BAD_INPUT', 'no files to read frames from; pass a run folder, a raw file or an HDF5 file with --dataset');
-  const blockFrames = opts.blockFrames ?? 64;
-  if (!Number.isInteger(blockFrames) || blockFrames < 1) throw new DetcalError('BAD_INPUT', `--block-frames ${blockFrames}: must be a whole number of frames, 1 or more`);
+  checkBlockFrames(opts.blockFrames ?? 64);
   const axes: FrameSourceAxes = opts.dataset ? 'dataset' : (opts.layout?.axes ?? 'dataset');
   if (!opts.dataset && !opts.layout) throw new DetcalError('BAD_INPUT', `${opts.files[0]}: no detector layout and no dataset to read frames from; pass --detector, or --dataset <path>`);
   const paths = sourcePaths(opts);
@@ -158,7 +164,7 @@ export async function openFrameSource(opts: FrameSourceOptions): Promise<FrameSo
   const trainCount = haveIndex ? trains : axes === 'train-cell' ? segmentFrames(segments, 1) : undefined;
 
   const reader: BlockReader = { files: opts.files, module: opts.module, paths, geo, states, floatData, gainIsU1, pulseIdsKnown };
-  return {
+  const sourceWith = (blockFrames: number): FrameSource => ({
     files: [...opts.files],
     module: opts.module,
     axes,
@@ -177,7 +183,12 @@ export async function openFrameSource(opts: FrameSourceOptions): Promise<FrameSo
       const sel = limit !== undefined && limit < selection.count ? { ...selection, count: limit } : selection;
       return iterateBlocks(reader, segments, sel, limit !== undefined ? Math.min(blockFrames, limit) : blockFrames, opts?.keep, opts?.ring);
     },
-  };
+    withBlockFrames: (n: number) => {
+      checkBlockFrames(n);
+      return sourceWith(n);
+    },
+  });
+  return sourceWith(opts.blockFrames ?? 64);
 }
 
 function sourcePaths(opts: FrameSourceOptions): SourcePaths {

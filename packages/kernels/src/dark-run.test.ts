@@ -137,3 +137,57 @@ describe('darkPass over analog + digital runs (compact pair accumulator)', () =>
     }
   });
 });
+
+describe('darkPass with gain acceptance (general accumulators, Jungfrau-like)', () => {
+  const nPixels = 300, nCells = 2;
+  /** u2 values with a gain value per value: mostly `gainValue`, 5% others (rejected). */
+  function gainStream(nTrains: number, gainValue: number, seed: number): FrameStream {
+    const rng = new Random(seed);
+    const nFrames = nTrains * nCells;
+    const data = new Uint16Array(nFrames * nPixels).map((_, i) => Math.round(3000 + 40 * ((i % nPixels) % 5) + 5 * rng.normal()));
+    const gain = new Uint8Array(nFrames * nPixels).map(() => (rng.uniform() < 0.05 ? (gainValue + 1) % 4 : gainValue));
+    return {
+      label: `gain ${gainValue}`, nFrames, rows: 1, cols: nPixels, cellsPerTrain: nCells, hasGain: true,
+      async *blocks(): AsyncGenerator<FrameBlock> {
+        for (let f0 = 0; f0 < nFrames; f0 += 8) {
+          const n = Math.min(8, nFrames - f0);
+          yield {
+            module: 0, firstFrame: f0, nFrames: n, rows: 1, cols: nPixels,
+            data: data.slice(f0 * nPixels, (f0 + n) * nPixels), gain: gain.slice(f0 * nPixels, (f0 + n) * nPixels),
+            cellIds: Uint16Array.from({ length: n }, (_, i) => (f0 + i) % nCells),
+            trainIds: Float64Array.from({ length: n }, (_, i) => Math.floor((f0 + i) / nCells)),
+          };
+        }
+      },
+    };
+  }
+
+  it('deferFinish: each pass is finalized and flagged on this thread while the next pass accumulates; results equal undeferred passes', async () => {
+    const n = nCells * nPixels;
+    const limits = { offsetSigma: 1, offsetHardAdu: [0, 0] as const, noiseSigma: 1.5, noiseHardAdu: [0, 0] as const };
+    const reuse: DarkPassReuse = {};
+    const runs = [gainStream(20, 0, 3), gainStream(15, 1, 4)];
+    const deferred = [];
+    for (const [s, run] of runs.entries()) {
+      const out = { meanAdu: new Float32Array(n), stdAdu: new Float32Array(n) };
+      const flags = new Uint32Array(n);
+      const r = await darkPass(run, { backend: createCpuBackend(), nCells, acceptGain: s, threads: 2, reuse, deferFinish: true, out, badPixels: { flags, limits } });
+      expect(r.finished).toBeInstanceOf(Promise);
+      deferred.push({ r, out, flags });
+    }
+    await Promise.all(deferred.map((d) => d.r.finished));
+    await closeDarkPassReuse(reuse);
+    for (const [s, run] of runs.entries()) {
+      const flags = new Uint32Array(n);
+      const one = await darkPass(run, { backend: createCpuBackend(), nCells, acceptGain: s, threads: 1, badPixels: { flags, limits } });
+      const d = deferred[s];
+      expect(Array.from(d.out.meanAdu)).toEqual(Array.from(one.meanAdu));
+      expect(Array.from(d.out.stdAdu)).toEqual(Array.from(one.stdAdu));
+      expect(Array.from(d.r.count)).toEqual(Array.from(one.count));
+      expect(Array.from(d.r.rejected)).toEqual(Array.from(one.rejected));
+      expect(one.rejected.some((v) => v > 0)).toBe(true);
+      expect(Array.from(d.flags)).toEqual(Array.from(flags));
+      expect(d.r.flagged).toEqual(one.flagged);
+    }
+  });
+});

@@ -46,9 +46,11 @@ export interface DarkPassOptions {
   /** Apply the dark bad-pixel rules (per memory cell) to the pass's mean and std, OR-ing into these flags; on the workers when they hold the state and the outputs are shared. */
   badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits };
   /**
-   * With reuse, worker threads and shared outputs: return once the run is read and the finishing work
-   * is posted, so the next pass can read while the workers finalize and flag this one; the result's
-   * `finished` settles when its outputs and `flagged` are complete (await it before reading them).
+   * With worker threads and opts.out (pair accumulator: also reuse and shared outputs): return once the
+   * run is read, so the next pass can read while this one is finalized and flagged (pair: by the
+   * workers, between the next pass's blocks; general accumulators: by this thread while it waits for
+   * the workers); the result's `finished` settles when its outputs and `flagged` are complete (await it
+   * before reading them).
    */
   deferFinish?: boolean;
 }
@@ -493,11 +495,29 @@ async function finishFull({ st, base }: Accumulated, opts: DarkPassOptions): Pro
     Object.defineProperty(result, 'rejected', { enumerable: true, get: () => (rejected ??= new Uint32Array(size)) });
     return result;
   }
-  const a = finalize(opts.backend, st.analog, opts.out?.meanAdu, opts.out?.stdAdu);
-  const d = st.digital ? finalize(opts.backend, st.digital, opts.out?.digitalMean, opts.out?.digitalStd) : undefined;
-  const flagged = opts.badPixels ? darkBadPixels(a.mean, a.std, opts.badPixels.flags, opts.badPixels.limits, { nCells, nPixels }) : undefined;
+  const out = opts.out;
+  const finishSingle = (): { mean: Float32Array; std: Float32Array; digital?: { mean: Float32Array; std: Float32Array }; flagged?: DarkBadPixelCounts } => {
+    const a = finalize(opts.backend, st.analog, out?.meanAdu, out?.stdAdu);
+    const d = st.digital ? finalize(opts.backend, st.digital, out?.digitalMean, out?.digitalStd) : undefined;
+    const flagged = opts.badPixels ? darkBadPixels(a.mean, a.std, opts.badPixels.flags, opts.badPixels.limits, { nCells, nPixels }) : undefined;
+    return { ...a, digital: d, flagged };
+  };
+  if (opts.deferFinish && st.pool && out && (!st.digital || (out.digitalMean && out.digitalStd))) {
+    // Each pass has its own accumulators, so this thread can finalize and flag this one while the next
+    // pass's blocks are accumulated: it runs once this thread waits for the workers (they are the slower part).
+    const result: DarkPassResult = {
+      ...base, meanAdu: out.meanAdu, stdAdu: out.stdAdu, count: st.analog.count, rejected: st.analog.rejected,
+      digitalMean: st.digital ? out.digitalMean : undefined, digitalStd: st.digital ? out.digitalStd : undefined,
+    };
+    result.finished = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      result.flagged = finishSingle().flagged;
+    });
+    result.finished.catch(() => undefined); // surfaces where the caller awaits it
+    return result;
+  }
+  const r = finishSingle();
   return {
-    flagged, ...base, meanAdu: a.mean, stdAdu: a.std, count: st.analog.count, rejected: st.analog.rejected, digitalMean: d?.mean, digitalStd: d?.std };
+    flagged: r.flagged, ...base, meanAdu: r.mean, stdAdu: r.std, count: st.analog.count, rejected: st.analog.rejected, digitalMean: r.digital?.mean, digitalStd: r.digital?.std };
 }
 
 /** Output buffers of one group. */

@@ -71,7 +71,7 @@ export async function correctSequence(plugin: DetectorPlugin, job: SequenceJob, 
   let source = await openFrameSource({ files: [job.input], layout: plugin.layout, module: job.module, blockFrames: job.blockFrames ?? 32 });
   if (job.blockFrames === undefined) {
     const sized = blockFramesFor(source.rows * source.cols * 2 * (source.hasGain ? 2 : 1), 64);
-    if (sized !== source.blockFrames) source = await openFrameSource({ files: [job.input], layout: plugin.layout, module: job.module, blockFrames: sized });
+    if (sized !== source.blockFrames) source = source.withBlockFrames(sized);
   }
   const backend: ComputeBackend = job.backend === 'gpu' ? createGpuBackend() : createCpuBackend();
   try {

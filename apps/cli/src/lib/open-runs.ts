@@ -51,22 +51,20 @@ export interface OpenedRun extends FrameStream {
 /** Opens one run as a FrameStream (metadata read now, frames streamed later). */
 export async function openRun(plugin: DetectorPlugin, input: string, sel: RunSelection): Promise<OpenedRun> {
   const found = await discoverRun(input, { layout: sel.dataset ? undefined : plugin.layout, module: sel.module, dataset: sel.dataset });
-  const open = (blockFrames: number) =>
-    openFrameSource({
-      files: found.files,
-      layout: sel.dataset ? undefined : plugin.layout,
-      module: sel.module,
-      dataset: sel.dataset,
-      blockFrames,
-      firstFrame: sel.firstFrame,
-      lastFrame: sel.lastFrame,
-      stride: sel.stride,
-    });
-  let source = await open(sel.blockFrames ?? 64);
+  let source = await openFrameSource({
+    files: found.files,
+    layout: sel.dataset ? undefined : plugin.layout,
+    module: sel.module,
+    dataset: sel.dataset,
+    blockFrames: sel.blockFrames ?? 64,
+    firstFrame: sel.firstFrame,
+    lastFrame: sel.lastFrame,
+    stride: sel.stride,
+  });
   if (sel.blockFrames === undefined) {
     const frameBytes = source.rows * source.cols * 2;
     const sized = sel.blockTrains && source.cellsPerTrain ? blockFramesForTrains(frameBytes, source.cellsPerTrain, sel.blockTrains) : blockFramesFor(frameBytes, source.blockFrames);
-    if (sized !== source.blockFrames) source = await open(sized);
+    if (sized !== source.blockFrames) source = source.withBlockFrames(sized);
   }
   return {
     label: input,
