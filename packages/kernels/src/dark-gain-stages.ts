@@ -52,12 +52,14 @@ export interface GainStageDark {
   gainSignatures: number[];
 }
 
-/** Gain values the gain signature looks at: 2 M (a train of 32 AGIPD cells, 4 Jungfrau frames), at most 32 frames. */
-const SIGNATURE_VALUES = 1 << 21;
+/** Gain values the gain signature reads: 0.5 M (8 AGIPD frames), at least SIGNATURE_MIN_FRAMES and at most 32 frames. */
+const SIGNATURE_VALUES = 1 << 19;
+/** Frames the gain signature reads at least (4 Jungfrau frames: one empty first frame cannot move the median). */
+const SIGNATURE_MIN_FRAMES = 4;
 
-/** Median of the gain values of a run's first frames (about 2 M values, at most 32 frames read): its gain stage signature. */
+/** Median of 64 k gain values sampled from a run's first frames (about 0.5 M values, 4 to 32 frames read): its gain stage signature. */
 export async function gainSignature(stream: FrameStream): Promise<number> {
-  const frames = Math.max(1, Math.min(32, Math.ceil(SIGNATURE_VALUES / Math.max(1, stream.rows * stream.cols))));
+  const frames = Math.max(SIGNATURE_MIN_FRAMES, Math.min(32, Math.ceil(SIGNATURE_VALUES / Math.max(1, stream.rows * stream.cols))));
   for await (const block of stream.blocks({ frames })) {
     if (!block.gain) break;
     const n = Math.min(block.gain.length, 1 << 16);
