@@ -15,7 +15,7 @@ import { accumulateDarkCpu } from './cpu-dark.js';
 import { createDarkAccumulator, mergeDarkAccumulator, type DarkAccumulator } from './dark-accumulator.js';
 import { rowSegmentCommonMode } from './fast-median.js';
 import { rowSegmentCommonModeKept, type MedianCacheUse } from './common-mode-median-cache.js';
-import { fusedRowSegmentFrame, ROLE_FROZEN, ROLE_MASKED, type FusedRowSegmentState } from './common-mode-noise-fused.js';
+import { fusedRowSegmentFrames, ROLE_FROZEN, ROLE_MASKED, type FusedRowSegmentState } from './common-mode-noise-fused.js';
 
 /** Accumulates a block into a dark accumulator (a backend's accumulateDark; the CPU kernel on workers). */
 export type AccumulateDark = (state: DarkAccumulator, data: BlockData, cellIds: Uint16Array, nFrames: number, nPixels: number, opts: { mask?: Uint8Array }) => void;
@@ -258,7 +258,7 @@ export class CommonModeNoiseContext {
       throw new DetcalError('INTERNAL', `CommonModeNoiseContext.addBlock: frames [${f0}, ${f1}) are not inside a block of ${nFrames}`);
     }
     if (this.fused) {
-      for (let f = f0; f < f1; f++) fusedRowSegmentFrame(this.fused, data, f * n, frameBase + f, this.partial);
+      fusedRowSegmentFrames(this.fused, data, n, f0, f1, frameBase, this.partial);
       this.partial.frames += f1 - f0;
       return;
     }

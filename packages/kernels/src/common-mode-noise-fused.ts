@@ -22,7 +22,7 @@ export const ROLE_FROZEN = 2;
 /** Stand-in for hitPixel when there is no threshold (never written). */
 const NO_HITS = new Uint8Array(0);
 
-/** Inputs and outputs of {@link fusedRowSegmentFrame} (one context's arrays). */
+/** Inputs and outputs of {@link fusedRowSegmentFrames} (one context's arrays). */
 export interface FusedRowSegmentState {
   /** Rows and columns of a frame. */
   rows: number;
@@ -51,7 +51,7 @@ export interface FusedRowSegmentState {
   cache?: MedianCacheUse;
 }
 
-/** Counters {@link fusedRowSegmentFrame} adds to. */
+/** Counters {@link fusedRowSegmentFrames} adds to. */
 export interface FusedRowSegmentCounts {
   /** Segments corrected. */
   groupsCorrected: number;
@@ -64,41 +64,55 @@ export interface FusedRowSegmentCounts {
 }
 
 /**
- * Corrects one frame and accumulates it.
+ * Corrects frames [f0, f1) of a block and accumulates them, row by row across the frames: the
+ * per-pixel arrays of a row (offset, role, both accumulators, max, threshold: ~60 bytes a pixel) stay
+ * in cache while every frame's values of that row are added, instead of streaming through the whole
+ * state once per frame. Each pixel still gets its frames in order, so the sums are the same as frame
+ * by frame.
  * @param s - arrays and settings of the pass
  * @param data - raw values, frame-major
- * @param o - offset of the frame in data (frame * rows * cols)
- * @param frameIndex - index of the frame among the run's non-empty frames (kept medians)
+ * @param nPixels - values per frame (rows * cols)
+ * @param f0 - first frame of the block to take
+ * @param f1 - end of the frames to take (exclusive)
+ * @param frameBase - index of the block's first frame among the run's non-empty frames (kept medians)
  * @param counts - counters, updated
  */
-export function fusedRowSegmentFrame(s: FusedRowSegmentState, data: BlockData, o: number, frameIndex: number, counts: FusedRowSegmentCounts): void {
+export function fusedRowSegmentFrames(s: FusedRowSegmentState, data: BlockData, nPixels: number, f0: number, f1: number, frameBase: number, counts: FusedRowSegmentCounts): void {
   const { rows, cols, length, offsetAdu, role, minPixels, scratch, cache } = s;
   const nSeg = Math.ceil(cols / length);
-  const base = frameIndex * (cache ? cache.groups : 0);
-  let hits = 0;
+  const groups = cache ? cache.groups : 0;
+  const hitsPerFrame = new Uint32Array(f1 - f0);
   for (let r = 0; r < rows; r++) {
-    for (let g = r * nSeg, start = r * cols; start < (r + 1) * cols; g++, start += length) {
-      const end = Math.min(start + length, (r + 1) * cols);
-      let cm: number;
-      if (cache !== undefined && cache.reuse[g] === 1) cm = cache.medians[base + g];
-      else {
-        let good = 0;
-        for (let k = start; k < end; k++) {
-          const v = Math.fround(data[o + k] - offsetAdu[k]);
-          scratch[good] = v;
-          good += +(v === v) & +(role[k] === ROLE_GOOD);
+    for (let f = f0; f < f1; f++) {
+      const o = f * nPixels;
+      const base = (frameBase + f) * groups;
+      let hits = 0;
+      for (let g = r * nSeg, start = r * cols; start < (r + 1) * cols; g++, start += length) {
+        const end = Math.min(start + length, (r + 1) * cols);
+        let cm: number;
+        if (cache !== undefined && cache.reuse[g] === 1) cm = cache.medians[base + g];
+        else {
+          let good = 0;
+          for (let k = start; k < end; k++) {
+            const v = Math.fround(data[o + k] - offsetAdu[k]);
+            scratch[good] = v;
+            good += +(v === v) & +(role[k] === ROLE_GOOD);
+          }
+          cm = good > minPixels ? medianBranchFree(scratch, good) : NaN;
+          if (cache !== undefined) cache.medians[base + g] = cm;
         }
-        cm = good > minPixels ? medianBranchFree(scratch, good) : NaN;
-        if (cache !== undefined) cache.medians[base + g] = cm;
+        if (cm === cm) counts.groupsCorrected++;
+        else cm = 0;
+        hits += correctAccumulateSegment(s, data, o, start, end, cm);
       }
-      if (cm === cm) counts.groupsCorrected++;
-      else cm = 0;
-      hits += correctAccumulateSegment(s, data, o, start, end, cm);
+      hitsPerFrame[f - f0] += hits;
     }
   }
-  counts.groupsTotal += rows * nSeg;
-  counts.excludedValues += hits;
-  if (hits > 0) counts.framesWithExclusions++;
+  counts.groupsTotal += rows * nSeg * (f1 - f0);
+  for (const hits of hitsPerFrame) {
+    counts.excludedValues += hits;
+    if (hits > 0) counts.framesWithExclusions++;
+  }
 }
 
 /** Corrects values [start, end) of the frame at o by cm and accumulates them; returns the hits left out. */
