@@ -38,6 +38,7 @@ function part(c: ConstantArray, c0: number, c1: number): ConstantArray {
 async function streamed(file: string, set: ConstantSet, group: number): Promise<void> {
   const w = new ConstantsFileWriter(file);
   await w.begin(Object.values(set.constants).map(({ data: _data, ...layout }) => layout));
+  expect(w.writesDirectly).toBe(true); // every dataset located: slabs go to the file with fs
   for (let c0 = 0; c0 < CELLS; c0 += group) {
     const c1 = Math.min(CELLS, c0 + group);
     await w.write(c0, c1, Object.fromEntries(Object.values(set.constants).map((c) => [c.name, part(c, c0, c1)])));
@@ -107,6 +108,33 @@ describe('ConstantsFileWriter', () => {
     await expect(w2.write(0, 1, { b: makeConstant('b', new Float32Array(3), [1, 1, 3], ['gain', 'cell', 'pix'], '') }, { gain: 0 })).rejects.toThrow(/constant b is not in the file begun/);
     await expect(w2.write(0, 1, { a: { name: 'a', dtype: 'f4', shape: [1, 1, 3], dims: ['gain', 'cell', 'pix'], unit: '', data: new Float32Array(6) } }, { gain: 1 })).rejects.toThrow(/a must be f4 \[1,1,3\], got f4 of 6 values/);
     w2.abort();
+  });
+
+  it('writes u1, i2, u8 and f8 constants directly too (markers found and zeroed), with a cell group left unwritten reading zero', async () => {
+    const file = path.join(tempDir(), 'dtypes.h5');
+    const n = CELLS * R * K;
+    const set = makeConstantSet(cellSet().metadata, [
+      makeConstant('mask', Uint8Array.from({ length: n }, (_, i) => (i % 3) + 1), [CELLS, R, K], ['cell', 'row', 'col'], ''),
+      makeConstant('wide', BigUint64Array.from({ length: n }, (_, i) => BigInt(i) * 3n + 1n), [CELLS, R, K], ['cell', 'row', 'col'], ''),
+      makeConstant('precise', Float64Array.from({ length: 2 * n }, (_, i) => i / 3), [2, CELLS, R, K], ['gain', 'cell', 'row', 'col'], 'ADU'),
+    ]);
+    const w = new ConstantsFileWriter(file);
+    await w.begin(Object.values(set.constants).map(({ data: _data, ...layout }) => layout));
+    expect(w.writesDirectly).toBe(true);
+    // cells 1..CELLS written, cell 0 never: it must read as zeros (the markers were zeroed)
+    await w.write(1, CELLS, Object.fromEntries(Object.values(set.constants).map((c) => [c.name, part(c, 1, CELLS)])));
+    expect(Array.from((await w.read('precise', 1, 2, { gain: 1 })) as Float64Array)).toEqual(Array.from((set.constants.precise.data as Float64Array).subarray((CELLS + 1) * R * K, (CELLS + 2) * R * K)));
+    await w.finish(set.metadata);
+    const back = await readConstantsFile(file);
+    for (const c of Object.values(set.constants)) {
+      const got = Array.from(back.constants[c.name].data as ArrayLike<number | bigint>);
+      const want = Array.from(c.data as ArrayLike<number | bigint>);
+      const axis = c.dims.indexOf('cell'), inner = sizeOf(c.shape.slice(axis + 1));
+      want.forEach((v, i) => {
+        const cell = Math.floor(i / inner) % CELLS;
+        expect(got[i]).toEqual(cell === 0 ? (typeof v === 'bigint' ? 0n : 0) : v);
+      });
+    }
   });
 
   it('creates the datasets unwritten: they read as zeros', async () => {

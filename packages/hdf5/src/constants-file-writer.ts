@@ -6,6 +6,10 @@
  * some datasets), finish() adds the metadata attributes and renames the file into place; abort() removes
  * the temp file. Only one group's values need to be in memory. The file is the one writeConstantsFile
  * writes for the same set (detcal axis order).
+ *
+ * Where every dataset's place in the file can be found (direct-write.ts), begin() closes h5wasm and the
+ * slabs are written and read back with fs at those offsets (about 3x faster than through h5wasm, and the
+ * WASM heap does not grow by a slab's size); finish() reopens the file with h5wasm for the metadata.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,26 +19,37 @@ import { h5wasm, loadHdf5 } from './h5wasm-runtime.js';
 import { withHdf5Errors } from './hdf5-errors.js';
 import type { H5Dataset, H5File } from './hdf5-file.js';
 import { removeQuietly, setAttribute, tmpPathFor } from './hdf5-write.js';
+import { readFully } from './direct-storage.js';
 import { writeMetadataAttrs } from './constants-metadata.js';
 import { CONSTANTS_FORMAT, type WrittenFile } from './constants-file.js';
 import { createZeroDatasets } from './zero-datasets.js';
+import { locateWritableStorage, slabRuns, type WritableStorage } from './direct-write.js';
 
 /** One preallocated dataset and its cell axis. */
 interface Target {
   layout: ConstantLayout;
   axis: number;
   ds: H5Dataset;
+  /** Where its bytes lie, when slabs are written with fs. */
+  storage?: WritableStorage;
 }
 
 /** Writes a constants file cell group by cell group; see the file comment. */
 export class ConstantsFileWriter implements ConstantSink {
   private h5: H5File | undefined;
+  /** The temp file open with fs, when every dataset is written directly (h5wasm has closed it until finish). */
+  private fd: number | undefined;
   private readonly tmp: string;
   private readonly targets: Target[] = [];
 
   /** @param file - final path of the constants file (written as `<file>.tmp` until finish()) */
   constructor(readonly file: string) {
     this.tmp = tmpPathFor(file);
+  }
+
+  /** True once begin() found every dataset's place in the file: slabs are written and read with fs. */
+  get writesDirectly(): boolean {
+    return this.fd !== undefined;
   }
 
   /** Layouts of the datasets begin() created, in order. */
@@ -65,10 +80,29 @@ export class ConstantsFileWriter implements ConstantSink {
           this.targets.push({ layout: l, axis: cellAxisOf(l), ds });
         });
       });
+      this.goDirect(h5);
     } catch (err) {
       this.abort();
       throw err;
     }
+  }
+
+  /** Locates every dataset; when all are found, closes h5wasm, zeroes the markers and keeps the file open with fs. */
+  private goDirect(h5: H5File): void {
+    const storages = this.targets.map((t) => locateWritableStorage(h5, t.ds, this.tmp));
+    if (storages.some((st, i) => !st || st.elementBytes !== bytesPerValue(this.targets[i].layout.dtype))) return;
+    h5.close();
+    this.h5 = undefined;
+    this.fd = fs.openSync(this.tmp, 'r+');
+    this.targets.forEach((t, i) => {
+      const st = storages[i] as WritableStorage;
+      t.storage = st;
+      for (const [position, length] of st.markers) fs.writeSync(this.fd as number, Buffer.alloc(length), 0, length, position);
+    });
+  }
+
+  private checkOpen(what: string): void {
+    if (!this.h5 && this.fd === undefined) throw new DetcalError('INTERNAL', `${this.tmp}: ${what} before begin (or after finish / abort)`);
   }
 
   /**
@@ -76,7 +110,7 @@ export class ConstantsFileWriter implements ConstantSink {
    * to the range), or, with `at` (axis name -> index), of the constants in part, with those axes cut to the index.
    */
   async write(cellStart: number, cellEnd: number, part: Record<string, ConstantArray>, at?: Readonly<Record<string, number>>): Promise<void> {
-    if (!this.h5) throw new DetcalError('INTERNAL', `${this.tmp}: write before begin (or after finish / abort)`);
+    this.checkOpen('write');
     const targets = at ? Object.keys(part).map((name) => this.targets.find((t) => t.layout.name === name) ?? name) : this.targets;
     for (const t of targets) {
       if (typeof t === 'string') throw new DetcalError('INTERNAL', `cell group ${cellStart}..${cellEnd}: constant ${t} is not in the file begun`);
@@ -86,24 +120,51 @@ export class ConstantsFileWriter implements ConstantSink {
       if (!p || sizeOf(expected) !== p.data.length || p.dtype !== t.layout.dtype) {
         throw new DetcalError('INTERNAL', `cell group ${cellStart}..${cellEnd}: constant ${t.layout.name} must be ${t.layout.dtype} [${expected}], got ${p ? `${p.dtype} of ${p.data.length} values` : 'nothing'}`);
       }
-      withHdf5Errors(`${this.tmp}: writing ${t.layout.name} cells ${cellStart}..${cellEnd} failed`, 'check free disk space', () => t.ds.write_slice(ranges, p.data));
+      const failed = `${this.tmp}: writing ${t.layout.name} cells ${cellStart}..${cellEnd} failed`;
+      if (t.storage && this.fd !== undefined) {
+        const st = t.storage, fd = this.fd, v = p.data as ArrayBufferView, data = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+        const eb = st.elementBytes;
+        try {
+          for (const r of slabRuns(t.layout.shape, ranges)) {
+            let done = 0;
+            while (done < r.count * eb) done += fs.writeSync(fd, data, r.from * eb + done, r.count * eb - done, st.offset + r.start * eb + done);
+          }
+        } catch (err) {
+          throw new DetcalError('BAD_INPUT', `${failed}: ${(err as Error).message}; check free disk space`);
+        }
+      } else withHdf5Errors(failed, 'check free disk space', () => t.ds.write_slice(ranges, p.data));
     }
   }
 
   /** Reads back the values written so far of one constant's slab, addressed like write (cells [cellStart, cellEnd), axes in `at` cut to their index). */
   async read(name: string, cellStart: number, cellEnd: number, at?: Readonly<Record<string, number>>): Promise<NumericArray> {
-    if (!this.h5) throw new DetcalError('INTERNAL', `${this.tmp}: read before begin (or after finish / abort)`);
+    this.checkOpen('read');
     const t = this.targets.find((x) => x.layout.name === name);
     if (!t) throw new DetcalError('INTERNAL', `read of cells ${cellStart}..${cellEnd}: constant ${name} is not in the file begun`);
     const ranges = sinkSlab(t.layout, cellStart, cellEnd, at);
+    if (t.storage && this.fd !== undefined) {
+      const st = t.storage;
+      const out = newArray(t.layout.dtype, ranges.reduce((n, [a, b]) => n * (b - a), 1));
+      for (const r of slabRuns(t.layout.shape, ranges)) {
+        if (!readFully(this.fd, out, r.from * st.elementBytes, r.count * st.elementBytes, st.offset + r.start * st.elementBytes)) {
+          throw new DetcalError('BAD_INPUT', `${this.tmp}: reading back ${name} cells ${cellStart}..${cellEnd} failed: the file is shorter than its datasets; run again`);
+        }
+      }
+      return out;
+    }
     return withHdf5Errors(`${this.tmp}: reading back ${name} cells ${cellStart}..${cellEnd} failed`, 'the temp file may be damaged; run again', () => asNumeric(t.ds.slice(ranges), name) as NumericArray);
   }
 
   /** Writes the set's metadata attributes, closes the file and renames it into place. */
   async finish(metadata: ConstantMetadata): Promise<WrittenFile> {
-    const h5 = this.h5;
-    if (!h5) throw new DetcalError('INTERNAL', `${this.tmp}: finish before begin (or twice)`);
+    if (!this.h5 && this.fd === undefined) throw new DetcalError('INTERNAL', `${this.tmp}: finish before begin (or twice)`);
     try {
+      if (this.fd !== undefined) {
+        fs.closeSync(this.fd);
+        this.fd = undefined;
+        this.h5 = withHdf5Errors(`${this.tmp}: cannot reopen`, 'check that the folder is writable', () => new h5wasm.File(path.resolve(this.tmp), 'a'));
+      }
+      const h5 = this.h5 as H5File;
       withHdf5Errors(`${this.tmp}: writing failed`, 'check free disk space', () => writeMetadataAttrs(h5, metadata));
       h5.close();
       this.h5 = undefined;
@@ -117,6 +178,14 @@ export class ConstantsFileWriter implements ConstantSink {
 
   /** Closes the file (if open) and removes the temp file: a failed run leaves nothing behind. */
   abort(): void {
+    if (this.fd !== undefined) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        // the file is removed below either way
+      }
+      this.fd = undefined;
+    }
     if (this.h5) {
       try {
         this.h5.close();
@@ -127,4 +196,15 @@ export class ConstantsFileWriter implements ConstantSink {
     }
     removeQuietly([this.tmp]);
   }
+}
+
+/** Bytes per value of a constant's dtype. */
+function bytesPerValue(dtype: ConstantLayout['dtype']): number {
+  return { u1: 1, u2: 2, i2: 2, u4: 4, i4: 4, f4: 4, u8: 8, f8: 8 }[dtype];
+}
+
+/** A zeroed array of a constant's dtype. */
+function newArray(dtype: ConstantLayout['dtype'], n: number): NumericArray {
+  const types = { u1: Uint8Array, u2: Uint16Array, i2: Int16Array, u4: Uint32Array, i4: Int32Array, f4: Float32Array, u8: BigUint64Array, f8: Float64Array };
+  return new types[dtype](n) as unknown as NumericArray;
 }
