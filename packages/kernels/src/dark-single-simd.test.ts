@@ -120,6 +120,22 @@ describe('general dark accumulation with WebAssembly SIMD', () => {
     });
   }
 
+  it('gives the JS kernels\' state over ranges of several 4096-pixel scratch chunks', () => {
+    const nPixels = 2 * 4096 + 45, nCells = 2;
+    const simd = createDarkAccumulator(nCells, nPixels);
+    const js = createDarkAccumulator(nCells, nPixels, { wasm: false });
+    const rng = new Random(23);
+    const splits = [[0, nPixels], [0, 4101, nPixels], [0, 13, 8200, nPixels]];
+    for (let b = 0; b < 3; b++) {
+      const { data, gain, cellIds, nFrames } = block(nPixels, [b + 3, 9 - b], rng, 'u8', false);
+      const cuts = splits[b];
+      for (let r = 0; r + 1 < cuts.length; r++) {
+        for (const acc of [simd, js]) accumulateDarkRangeCpu(acc, data, cellIds, nFrames, nPixels, cuts[r], cuts[r + 1], { gain, acceptGain: [0, 1] });
+      }
+    }
+    expectSameState(simd, js);
+  });
+
   it('leaves masks and float data to the JS kernels on a state in WebAssembly memory (same state as plain buffers)', () => {
     const nPixels = 37, nCells = 2;
     const simd = createDarkAccumulator(nCells, nPixels);

@@ -1,9 +1,10 @@
 /**
  * WebAssembly SIMD path of the general dark accumulation on u2 frames (dark-single-simd-wat.ts describes
  * the kernel). The accumulator's arrays then live in one WebAssembly.Memory (shared for worker threads)
- * together with a scratch of 8 value slots and 8 gain slots: per cell, a thread copies the chunk's frames
- * of its pixel range into the scratch (blocks live on other buffers the module cannot reach) and the
- * kernel adds them to the state. Where WebAssembly SIMD is missing, or the state would not fit in 4 GiB,
+ * together with a scratch of 8 value slots and 8 gain slots: per cell, a thread copies a chunk's frames
+ * (up to 8) of up to 4096 pixels of its range into the scratch (blocks live on other buffers the module
+ * cannot reach) and the kernel adds them to the state, the next 4096 pixels reusing the same scratch
+ * (the copies stay in cache, and the scratch pages a thread touches are those at the start of its range). Where WebAssembly SIMD is missing, or the state would not fit in 4 GiB,
  * the accumulator is allocated on plain buffers and the JS kernels run instead; masks, float data and
  * accepted gain values >= 16 always take the JS kernels.
  */
@@ -17,7 +18,7 @@ import type { CellOrder } from './frames-by-cell.js';
 export interface DarkSingleWasmState {
   /** The memory holding count, rejected, ref, sum, sumSq and the scratch. */
   readonly memory: WasmMemory;
-  /** 8 value slots of nPixels u2 values (slot j: frame j of a chunk); threads use their own pixel range of each. */
+  /** 8 value slots of nPixels u2 values (slot j: frame j of a chunk); a thread uses up to 4096 pixels at the start of its range of each. */
   readonly values: Uint16Array;
   /** 8 gain slots of 2 * nPixels bytes, right after the value slots (u1 gains use the first nPixels bytes of a slot). */
   readonly gains: Uint8Array;
@@ -37,6 +38,8 @@ const WASM_PAGE_BYTES = 65536;
 /** Pages a 32-bit memory can have (4 GiB). */
 const MAX_PAGES = 65536;
 const SLOTS = DARK_SINGLE_SIMD_MAX_FRAMES;
+/** Pixels per kernel call (a multiple of 8): the copied frames of one call stay in L2 cache for the kernel. */
+const CHUNK_PIXELS = 4096;
 
 const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 let supported: boolean | undefined;
@@ -133,7 +136,8 @@ export function darkSingleSimdGainMask(acceptGain: number | readonly number[]): 
 
 /**
  * Accumulates pixels [p0, p1) of one block of u2 values with the SIMD kernel (arguments checked by the
- * caller). Frames of a cell go in chunks of up to 8: the state is loaded and stored once per chunk.
+ * caller). Frames of a cell go in chunks of up to 8: the state is loaded and stored once per chunk; each
+ * chunk goes 4096 pixels at a time through the scratch at [p0, p0 + 4096) of each slot.
  * @param state - accumulator allocated by allocateDarkSingleWasm
  * @param data - values, frame-major (nFrames * nPixels)
  * @param cells - the block's frames grouped by cell (framesByCell)
@@ -155,8 +159,7 @@ export function accumulateDarkSingleSimd(
   const wasm = state.wasm;
   const inst = wasm && kernelsFor(wasm);
   if (!wasm || !inst) return false;
-  const count = p1 - p0;
-  if (count === 0) return true;
+  if (p1 === p0) return true;
   const { nPixels } = state;
   const kernels = gain === undefined ? inst.plain : gain instanceof Uint8Array ? inst.g8 : inst.g16;
   const { values, gains } = wasm;
@@ -169,16 +172,19 @@ export function accumulateDarkSingleSimd(
   const { order, start } = cells;
   for (let c = 0; c < state.nCells; c++) {
     const end = start[c + 1];
-    const base = c * nPixels + p0;
     for (let i = start[c]; i < end; ) {
       const n = Math.min(DARK_SINGLE_SIMD_MAX_FRAMES, end - i);
-      for (let j = 0; j < n; j++) {
-        const off = order[i + j] * nPixels;
-        values.set(data.subarray(off + p0, off + p1), j * nPixels + p0);
-        if (gain instanceof Uint8Array) gains.set(gain.subarray(off + p0, off + p1), j * slot + p0);
-        else if (gain !== undefined && gains16 !== undefined) gains16.set(gain.subarray(off + p0, off + p1), j * nPixels + p0);
+      for (let q0 = p0; q0 < p1; q0 += CHUNK_PIXELS) {
+        const q1 = Math.min(p1, q0 + CHUNK_PIXELS), count = q1 - q0;
+        for (let j = 0; j < n; j++) {
+          const off = order[i + j] * nPixels;
+          values.set(data.subarray(off + q0, off + q1), j * nPixels + p0);
+          if (gain instanceof Uint8Array) gains.set(gain.subarray(off + q0, off + q1), j * slot + p0);
+          else if (gain !== undefined && gains16 !== undefined) gains16.set(gain.subarray(off + q0, off + q1), j * nPixels + p0);
+        }
+        const base = c * nPixels + q0;
+        kernels[n](cntAt + 4 * base, rejAt + 4 * base, refAt + 4 * base, sumAt + 8 * base, sqAt + 8 * base, scr, gscr, slot, mask, count);
       }
-      kernels[n](cntAt + 4 * base, rejAt + 4 * base, refAt + 4 * base, sumAt + 8 * base, sqAt + 8 * base, scr, gscr, slot, mask, count);
       i += n;
     }
   }
