@@ -120,12 +120,12 @@ describe('general dark accumulation with WebAssembly SIMD', () => {
     });
   }
 
-  it('gives the JS kernels\' state over ranges of several 4096-pixel scratch chunks', () => {
-    const nPixels = 2 * 4096 + 45, nCells = 2;
+  it('gives the JS kernels\' state over ranges of several 32768-pixel scratch chunks', () => {
+    const nPixels = 2 * 32768 + 45, nCells = 2;
     const simd = createDarkAccumulator(nCells, nPixels);
     const js = createDarkAccumulator(nCells, nPixels, { wasm: false });
     const rng = new Random(23);
-    const splits = [[0, nPixels], [0, 4101, nPixels], [0, 13, 8200, nPixels]];
+    const splits = [[0, nPixels], [0, 32773, nPixels], [0, 13, 65544, nPixels]];
     for (let b = 0; b < 3; b++) {
       const { data, gain, cellIds, nFrames } = block(nPixels, [b + 3, 9 - b], rng, 'u8', false);
       const cuts = splits[b];

@@ -2,8 +2,8 @@
  * WebAssembly SIMD path of the general dark accumulation on u2 frames (dark-single-simd-wat.ts describes
  * the kernel). The accumulator's arrays then live in one WebAssembly.Memory (shared for worker threads)
  * together with a scratch of 8 value slots and 8 gain slots: per cell, a thread copies a chunk's frames
- * (up to 8) of up to 4096 pixels of its range into the scratch (blocks live on other buffers the module
- * cannot reach) and the kernel adds them to the state, the next 4096 pixels reusing the same scratch
+ * (up to 8) of up to 32768 pixels of its range into the scratch (blocks live on other buffers the module
+ * cannot reach) and the kernel adds them to the state, the next 32768 pixels reusing the same scratch
  * (the copies stay in cache, and the scratch pages a thread touches are those at the start of its range). Where WebAssembly SIMD is missing, or the state would not fit in 4 GiB,
  * the accumulator is allocated on plain buffers and the JS kernels run instead; masks, float data and
  * accepted gain values >= 16 always take the JS kernels.
@@ -18,7 +18,7 @@ import type { CellOrder } from './frames-by-cell.js';
 export interface DarkSingleWasmState {
   /** The memory holding count, rejected, ref, sum, sumSq and the scratch. */
   readonly memory: WasmMemory;
-  /** 8 value slots of nPixels u2 values (slot j: frame j of a chunk); a thread uses up to 4096 pixels at the start of its range of each. */
+  /** 8 value slots of nPixels u2 values (slot j: frame j of a chunk); a thread uses up to 32768 pixels at the start of its range of each. */
   readonly values: Uint16Array;
   /** 8 gain slots of 2 * nPixels bytes, right after the value slots (u1 gains use the first nPixels bytes of a slot). */
   readonly gains: Uint8Array;
@@ -38,8 +38,8 @@ const WASM_PAGE_BYTES = 65536;
 /** Pages a 32-bit memory can have (4 GiB). */
 const MAX_PAGES = 65536;
 const SLOTS = DARK_SINGLE_SIMD_MAX_FRAMES;
-/** Pixels per kernel call (a multiple of 8): the copied frames of one call stay in L2 cache for the kernel. */
-const CHUNK_PIXELS = 4096;
+/** Pixels per kernel call (a multiple of 8): 8 frames of values and u1 gains, 768 KiB, stay in L2 cache for the kernel (larger calls are no faster). */
+const CHUNK_PIXELS = 32768;
 
 const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 let supported: boolean | undefined;
@@ -137,7 +137,7 @@ export function darkSingleSimdGainMask(acceptGain: number | readonly number[]): 
 /**
  * Accumulates pixels [p0, p1) of one block of u2 values with the SIMD kernel (arguments checked by the
  * caller). Frames of a cell go in chunks of up to 8: the state is loaded and stored once per chunk; each
- * chunk goes 4096 pixels at a time through the scratch at [p0, p0 + 4096) of each slot.
+ * chunk goes 32768 pixels at a time through the scratch at [p0, p0 + 32768) of each slot.
  * @param state - accumulator allocated by allocateDarkSingleWasm
  * @param data - values, frame-major (nFrames * nPixels)
  * @param cells - the block's frames grouped by cell (framesByCell)
