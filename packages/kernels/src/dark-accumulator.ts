@@ -4,8 +4,9 @@
  * reference close to the mean keeps the summed numbers small, so the variance needs no
  * cancellation-prone sum/sumsq of raw ADU and float32 partial sums (gpu.js) stay accurate.
  * Every array is cell-major: index = cell * nPixels + pixel.
- * Where WebAssembly SIMD runs, the arrays live in a WebAssembly.Memory and blocks of u2 values (no mask)
- * are accumulated by the kernel of dark-single-simd.ts (the same state bit for bit).
+ * Where WebAssembly SIMD runs, shared accumulators (and others on request) live in a WebAssembly.Memory
+ * and blocks of u2 values (no mask) are accumulated by the kernel of dark-single-simd.ts (the same state
+ * bit for bit).
  */
 import { DetcalError, ensure } from '@detcal/core';
 import type { BlockData, DarkAccumulateOptions } from './compute-backend.js';
@@ -35,7 +36,11 @@ export interface DarkAccumulator {
 export interface DarkAccumulatorOptions {
   /** Allocate on SharedArrayBuffers so worker threads can accumulate disjoint pixel ranges in place. */
   shared?: boolean;
-  /** False for plain buffers and the JS kernels (default: a WebAssembly memory and the SIMD kernel where they can be had). */
+  /**
+   * Put the arrays in a WebAssembly memory so that the SIMD kernel accumulates u2 blocks (where WebAssembly SIMD
+   * runs; else plain buffers). Default: with `shared` (the worker threads' state). An unshared state in a
+   * WebAssembly memory cannot be posted to another thread (structured clone), so it is opt-in.
+   */
   wasm?: boolean;
 }
 
@@ -49,7 +54,7 @@ export interface DarkAccumulatorOptions {
 export function createDarkAccumulator(nCells: number, nPixels: number, opts: DarkAccumulatorOptions = {}): DarkAccumulator {
   ensure(Number.isInteger(nCells) && nCells > 0, `dark accumulator: nCells must be a positive integer, got ${nCells}`);
   ensure(Number.isInteger(nPixels) && nPixels > 0, `dark accumulator: nPixels must be a positive integer, got ${nPixels}`);
-  const inWasm = opts.wasm !== false ? allocateDarkSingleWasm(nCells, nPixels, opts.shared === true) : undefined;
+  const inWasm = (opts.wasm ?? opts.shared === true) ? allocateDarkSingleWasm(nCells, nPixels, opts.shared === true) : undefined;
   if (inWasm) return { nCells, nPixels, ...inWasm };
   const n = nCells * nPixels;
   const buf = (bytes: number): ArrayBuffer | SharedArrayBuffer =>

@@ -69,10 +69,12 @@ function expectSameState(simd: DarkAccumulator, js: DarkAccumulator): void {
 describe('general dark accumulation with WebAssembly SIMD', () => {
   it('runs here (Node >= 20 has fixed-width SIMD), in a WebAssembly memory', () => {
     expect(darkSingleSimdSupported()).toBe(true);
-    const acc = createDarkAccumulator(2, 10);
+    const acc = createDarkAccumulator(2, 10, { wasm: true });
     expect(acc.wasm).toBeDefined();
     expect(acc.count.buffer).toBe(acc.wasm?.memory.buffer);
-    expect(createDarkAccumulator(2, 10, { wasm: false }).wasm).toBeUndefined();
+    // unshared states stay plain (cloneable) unless asked for; shared ones (worker threads) take the memory
+    expect(createDarkAccumulator(2, 10).wasm).toBeUndefined();
+    expect(createDarkAccumulator(2, 10, { shared: true, wasm: false }).wasm).toBeUndefined();
     const shared = createDarkAccumulator(2, 10, { shared: true });
     expect(shared.sum.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(shared.wasm?.values.buffer).toBe(shared.sum.buffer);
@@ -91,9 +93,10 @@ describe('general dark accumulation with WebAssembly SIMD', () => {
   for (const { name, gainKind, acceptGain, accepted } of cases) {
     it(`gives the JS kernels' state bit for bit (${name}): 1..9 frames per cell, ranges off the vector width, any u16 value`, () => {
       const nPixels = 61, nCells = 3;
-      const simd = createDarkAccumulator(nCells, nPixels);
-      const js = createDarkAccumulator(nCells, nPixels, { wasm: false });
+      const simd = createDarkAccumulator(nCells, nPixels, { wasm: true });
+      const js = createDarkAccumulator(nCells, nPixels);
       expect(simd.wasm).toBeDefined();
+      expect(js.wasm).toBeUndefined();
       const rng = new Random(17);
       for (let b = 0; b < 10; b++) {
         // frames per cell: 1..9 across blocks and cells, a cell absent from some blocks, one-frame blocks
@@ -122,8 +125,8 @@ describe('general dark accumulation with WebAssembly SIMD', () => {
 
   it('gives the JS kernels\' state over ranges of several 32768-pixel scratch chunks', () => {
     const nPixels = 2 * 32768 + 45, nCells = 2;
-    const simd = createDarkAccumulator(nCells, nPixels);
-    const js = createDarkAccumulator(nCells, nPixels, { wasm: false });
+    const simd = createDarkAccumulator(nCells, nPixels, { wasm: true });
+    const js = createDarkAccumulator(nCells, nPixels);
     const rng = new Random(23);
     const splits = [[0, nPixels], [0, 32773, nPixels], [0, 13, 65544, nPixels]];
     for (let b = 0; b < 3; b++) {
@@ -138,8 +141,8 @@ describe('general dark accumulation with WebAssembly SIMD', () => {
 
   it('leaves masks and float data to the JS kernels on a state in WebAssembly memory (same state as plain buffers)', () => {
     const nPixels = 37, nCells = 2;
-    const simd = createDarkAccumulator(nCells, nPixels);
-    const js = createDarkAccumulator(nCells, nPixels, { wasm: false });
+    const simd = createDarkAccumulator(nCells, nPixels, { wasm: true });
+    const js = createDarkAccumulator(nCells, nPixels);
     // a fresh state: the mask leaves pixels p % 5 == 0 without values for the SIMD kernel's first block
     const rng = new Random(3);
     for (let b = 0; b < 4; b++) {
@@ -169,7 +172,7 @@ describe('general dark accumulation with WebAssembly SIMD', () => {
   it('gives the JS kernels\' state with a shared memory and two workers accumulating their pixel ranges', async () => {
     const nPixels = 203, nCells = 3;
     const simd = createDarkAccumulator(nCells, nPixels, { shared: true });
-    const js = createDarkAccumulator(nCells, nPixels, { wasm: false });
+    const js = createDarkAccumulator(nCells, nPixels);
     expect(simd.wasm?.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
     const pool = new DarkWorkerPool(2, simd);
     try {
