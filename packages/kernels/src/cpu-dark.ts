@@ -7,6 +7,8 @@
 import type { BlockData, DarkAccumulateOptions, DarkFinalizeOptions, DarkFinalizeOutput } from './compute-backend.js';
 import { checkDarkBlock, type DarkAccumulator } from './dark-accumulator.js';
 import { accumulateGroupedU16 } from './cpu-dark-grouped.js';
+import { accumulateDarkSingleSimd, darkSingleSimdGainMask } from './dark-single-simd.js';
+import { framesByCell } from './frames-by-cell.js';
 import { DetcalError } from '@detcal/core';
 
 /**
@@ -54,6 +56,12 @@ export function accumulateDarkRangeCpu(
   const { lut, maskStride } = checkDarkBlock(state, data, cellIds, nFrames, nPixels, p0, p1, opts);
   const mask = opts.mask;
   const gain = opts.gain;
+  if (data instanceof Uint16Array && !mask && nFrames > 0 && state.wasm) {
+    // integer frames into a state in a WebAssembly memory: the SIMD kernel, up to eight frames of a cell per pass
+    const gainMask = lut !== null && opts.acceptGain !== undefined ? darkSingleSimdGainMask(opts.acceptGain) : 0;
+    const useGain = lut !== null ? gain : undefined;
+    if (gainMask !== undefined && accumulateDarkSingleSimd(state, data, framesByCell(cellIds, nFrames, state.nCells), p0, p1, useGain, gainMask)) return;
+  }
   if (data instanceof Uint16Array && !mask && nFrames > 1) {
     // integer frames: four frames of a cell per pass over the state (same sums, a quarter of the state traffic)
     accumulateGroupedU16(state, data, cellIds, nFrames, nPixels, p0, p1, gain, lut);

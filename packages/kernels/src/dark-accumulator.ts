@@ -4,9 +4,13 @@
  * reference close to the mean keeps the summed numbers small, so the variance needs no
  * cancellation-prone sum/sumsq of raw ADU and float32 partial sums (gpu.js) stay accurate.
  * Every array is cell-major: index = cell * nPixels + pixel.
+ * Where WebAssembly SIMD runs, shared accumulators (and others on request) live in a WebAssembly.Memory
+ * and blocks of u2 values (no mask) are accumulated by the kernel of dark-single-simd.ts (the same state
+ * bit for bit).
  */
 import { DetcalError, ensure } from '@detcal/core';
 import type { BlockData, DarkAccumulateOptions } from './compute-backend.js';
+import { allocateDarkSingleWasm, type DarkSingleWasmState } from './dark-single-simd.js';
 
 /** Per-(cell, pixel) sums of one dark characterization (one gain stage, one module). */
 export interface DarkAccumulator {
@@ -24,12 +28,20 @@ export interface DarkAccumulator {
   readonly sum: Float64Array;
   /** Sum of (x - ref)^2 per (cell, pixel), ADU^2. */
   readonly sumSq: Float64Array;
+  /** The WebAssembly memory the arrays above live in, when the SIMD kernel accumulates u2 blocks into this state. */
+  readonly wasm?: DarkSingleWasmState;
 }
 
 /** How {@link createDarkAccumulator} allocates. */
 export interface DarkAccumulatorOptions {
   /** Allocate on SharedArrayBuffers so worker threads can accumulate disjoint pixel ranges in place. */
   shared?: boolean;
+  /**
+   * Put the arrays in a WebAssembly memory so that the SIMD kernel accumulates u2 blocks (where WebAssembly SIMD
+   * runs; else plain buffers). Default: with `shared` (the worker threads' state). An unshared state in a
+   * WebAssembly memory cannot be posted to another thread (structured clone), so it is opt-in.
+   */
+  wasm?: boolean;
 }
 
 /**
@@ -37,11 +49,13 @@ export interface DarkAccumulatorOptions {
  * @param nCells - memory cells (1 for detectors without cells); cell ids of frames must be < nCells
  * @param nPixels - pixels per frame (rows * cols)
  * @param opts - allocation options
- * @returns the state; memory is nCells * nPixels * 28 bytes
+ * @returns the state; memory is nCells * nPixels * 28 bytes (+ 32 bytes per pixel of scratch with wasm)
  */
 export function createDarkAccumulator(nCells: number, nPixels: number, opts: DarkAccumulatorOptions = {}): DarkAccumulator {
   ensure(Number.isInteger(nCells) && nCells > 0, `dark accumulator: nCells must be a positive integer, got ${nCells}`);
   ensure(Number.isInteger(nPixels) && nPixels > 0, `dark accumulator: nPixels must be a positive integer, got ${nPixels}`);
+  const inWasm = (opts.wasm ?? opts.shared === true) ? allocateDarkSingleWasm(nCells, nPixels, opts.shared === true) : undefined;
+  if (inWasm) return { nCells, nPixels, ...inWasm };
   const n = nCells * nPixels;
   const buf = (bytes: number): ArrayBuffer | SharedArrayBuffer =>
     opts.shared ? new SharedArrayBuffer(bytes * n) : new ArrayBuffer(bytes * n);
