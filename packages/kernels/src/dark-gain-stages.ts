@@ -8,7 +8,6 @@ import { BadPixel, DetcalError, type DarkRequest, type FrameStream } from '@detc
 import type { ComputeBackend } from './compute-backend.js';
 import type { DarkBadPixelCounts, DarkBadPixelLimits } from './dark-bad-pixels.js';
 import { closeDarkPassReuse, darkPass, darkPassInGroups, prepareDarkPass, type DarkPassGroup, type DarkPassOptions, type DarkPassResult, type DarkPassReuse, type DarkPassSummary } from './dark-run.js';
-import { median } from './robust-stats.js';
 
 /** How a detector's gain-stage runs are characterized. */
 export interface GainStageDarkSpec {
@@ -64,11 +63,25 @@ export async function gainSignature(stream: FrameStream): Promise<number> {
     if (!block.gain) break;
     const n = Math.min(block.gain.length, 1 << 16);
     const step = Math.max(1, Math.floor(block.gain.length / n));
-    const sample = new Float64Array(Math.ceil(block.gain.length / step));
-    for (let i = 0, k = 0; i < block.gain.length; i += step) sample[k++] = block.gain[i];
-    return median(sample);
+    // gain values are small integers with long runs of ties (a selection on them took ~25 ms): count them
+    return integerMedian(block.gain, step);
   }
   throw new DetcalError('BAD_INPUT', `${stream.label}: no gain values in the first frames; a gain-stage dark run needs them`);
+}
+
+/** np.median of values[0], values[step], values[2 step] ... of integer values, by counting. */
+function integerMedian(values: Uint8Array | Uint16Array, step: number): number {
+  const counts = new Uint32Array(values instanceof Uint8Array ? 256 : 65536);
+  let n = 0;
+  for (let i = 0; i < values.length; i += step, n++) counts[values[i]]++;
+  const lower = (n - 1) >>> 1, upper = n >>> 1; // the two middle ranks (equal for odd n)
+  let below = 0, a = -1;
+  for (let v = 0; v < counts.length; v++) {
+    below += counts[v];
+    if (a < 0 && below > lower) a = v;
+    if (below > upper) return (a + v) / 2;
+  }
+  return NaN; // no values
 }
 
 /** Checks run count, cell counts and frame shape; returns the cell count. */

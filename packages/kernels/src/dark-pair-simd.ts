@@ -6,6 +6,7 @@
  * state. Where WebAssembly SIMD is missing, or the state would not fit in 4 GiB, the accumulator is
  * allocated on plain buffers and the JS kernel runs instead.
  */
+import { wasmSimdSupported } from './wasm-simd-support.js';
 import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
 import { DARK_PAIR_SIMD_MAX_FRAMES } from './dark-pair-simd-wat.js';
 import type { CellOrder } from './frames-by-cell.js';
@@ -32,7 +33,6 @@ interface WasmApi {
   Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  validate(bytes: Uint8Array): boolean;
 }
 
 const WASM_PAGE_BYTES = 65536;
@@ -42,22 +42,14 @@ const MAX_PAGES = 65536;
 const SCRATCH_SLOTS = 2 * DARK_PAIR_SIMD_MAX_FRAMES;
 
 const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-let supported: boolean | undefined;
 /** Modules compiled by this thread, per memory kind (compiled where an accumulator is first used). */
 const modules: { shared?: object; unshared?: object } = {};
 /** Instances of this thread per memory (a worker instantiates once for the memory it was given). */
 const instances = new WeakMap<WasmMemory, { setRef: SetRef; add: Kernel[] }>();
 
-/** True when this runtime runs the WebAssembly SIMD kernel (both modules validate; checked once per thread). */
+/** True when this runtime runs the WebAssembly SIMD kernel (wasmSimdSupported; a module that then fails to compile falls back to JavaScript). */
 export function darkPairSimdSupported(): boolean {
-  if (supported === undefined) {
-    try {
-      supported = api !== undefined && api.validate(wasmBytes(false)) && api.validate(wasmBytes(true));
-    } catch {
-      supported = false;
-    }
-  }
-  return supported;
+  return wasmSimdSupported();
 }
 
 function wasmBytes(shared: boolean): Uint8Array {
@@ -108,7 +100,12 @@ function instanceFor(wasm: DarkPairWasmState): { setRef: SetRef; add: Kernel[] }
   if (!api || !darkPairSimdSupported()) return undefined;
   const shared = wasm.memory.buffer instanceof SharedArrayBuffer;
   const kind = shared ? 'shared' : 'unshared';
-  const module = (modules[kind] ??= new api.Module(wasmBytes(shared)));
+  let module: object;
+  try {
+    module = modules[kind] ??= new api.Module(wasmBytes(shared));
+  } catch {
+    return undefined; // the module does not compile here: the JavaScript kernel takes the blocks
+  }
   const { exports } = new api.Instance(module, { env: { memory: wasm.memory } });
   const add: Kernel[] = [];
   for (let f = 1; f <= DARK_PAIR_SIMD_MAX_FRAMES; f++) add[f] = exports[`add${f}`] as Kernel;

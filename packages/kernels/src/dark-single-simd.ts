@@ -8,6 +8,7 @@
  * the accumulator is allocated on plain buffers and the JS kernels run instead; masks, float data and
  * accepted gain values >= 16 always take the JS kernels.
  */
+import { wasmSimdSupported } from './wasm-simd-support.js';
 import type { DarkAccumulator } from './dark-accumulator.js';
 import type { WasmMemory } from './dark-pair-simd.js';
 import { DARK_SINGLE_SIMD_MAX_FRAMES, DARK_SINGLE_SIMD_KINDS, type DarkSingleSimdKind } from './dark-single-simd-wat.js';
@@ -31,7 +32,6 @@ interface WasmApi {
   Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  validate(bytes: Uint8Array): boolean;
 }
 
 const WASM_PAGE_BYTES = 65536;
@@ -42,22 +42,14 @@ const SLOTS = DARK_SINGLE_SIMD_MAX_FRAMES;
 const CHUNK_PIXELS = 32768;
 
 const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-let supported: boolean | undefined;
 /** Modules compiled by this thread, per memory kind (compiled where an accumulator is first used). */
 const modules: { shared?: object; unshared?: object } = {};
 /** Kernels of this thread per memory and kind, index = frames of the chunk (a worker instantiates once per memory). */
 const instances = new WeakMap<WasmMemory, Record<DarkSingleSimdKind, Kernel[]>>();
 
-/** True when this runtime runs the WebAssembly SIMD kernel (both modules validate; checked once per thread). */
+/** True when this runtime runs the WebAssembly SIMD kernel (wasmSimdSupported; a module that then fails to compile falls back to JavaScript). */
 export function darkSingleSimdSupported(): boolean {
-  if (supported === undefined) {
-    try {
-      supported = api !== undefined && api.validate(wasmBytes(false)) && api.validate(wasmBytes(true));
-    } catch {
-      supported = false;
-    }
-  }
-  return supported;
+  return wasmSimdSupported();
 }
 
 function wasmBytes(shared: boolean): Uint8Array {
@@ -109,7 +101,12 @@ function kernelsFor(wasm: DarkSingleWasmState): Record<DarkSingleSimdKind, Kerne
   if (!api || !darkSingleSimdSupported()) return undefined;
   const shared = wasm.memory.buffer instanceof SharedArrayBuffer;
   const kind = shared ? 'shared' : 'unshared';
-  const module = (modules[kind] ??= new api.Module(wasmBytes(shared)));
+  let module: object;
+  try {
+    module = modules[kind] ??= new api.Module(wasmBytes(shared));
+  } catch {
+    return undefined; // the module does not compile here: the JavaScript kernel takes the blocks
+  }
   const { exports } = new api.Instance(module, { env: { memory: wasm.memory } });
   inst = { plain: [], g8: [], g16: [] };
   for (const k of DARK_SINGLE_SIMD_KINDS) {
