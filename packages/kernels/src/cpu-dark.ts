@@ -223,11 +223,31 @@ export function checkFinalizeOutput(state: DarkAccumulator, out: DarkFinalizeOut
  */
 export function finalizeDarkCpu(state: DarkAccumulator, out: DarkFinalizeOutput, opts: DarkFinalizeOptions = {}): void {
   checkFinalizeOutput(state, out);
+  finalizeRange(state, out, opts, 0, state.count.length);
+}
+
+/**
+ * finalizeDarkCpu of pixels [p0, p1) of every cell (a worker finalizes the pixel range it accumulated).
+ * @param state - the accumulator (unchanged)
+ * @param out - meanAdu / stdAdu (ADU) and optional count, each nCells * nPixels
+ * @param p0 - first pixel
+ * @param p1 - end of the pixel range
+ * @param opts - as finalizeDarkCpu
+ */
+export function finalizeDarkRangeCpu(state: DarkAccumulator, out: DarkFinalizeOutput, p0: number, p1: number, opts: DarkFinalizeOptions = {}): void {
+  checkFinalizeOutput(state, out);
+  if (!(Number.isInteger(p0) && Number.isInteger(p1) && 0 <= p0 && p0 <= p1 && p1 <= state.nPixels)) {
+    throw new DetcalError('INTERNAL', `finalizeDark: pixel range [${p0}, ${p1}) is not inside [0, ${state.nPixels})`);
+  }
+  for (let c = 0; c < state.nCells; c++) finalizeRange(state, out, opts, c * state.nPixels + p0, c * state.nPixels + p1);
+}
+
+function finalizeRange(state: DarkAccumulator, out: DarkFinalizeOutput, opts: DarkFinalizeOptions, k0: number, k1: number): void {
   const ddof = opts.ddof ?? 0;
   const minCount = Math.max(1, opts.minCount ?? 1);
   const { count, ref, sum, sumSq } = state;
   const mean = out.meanAdu, std = out.stdAdu, cnt = out.count;
-  for (let k = 0; k < count.length; k++) {
+  for (let k = k0; k < k1; k++) {
     const n = count[k];
     if (cnt !== undefined) cnt[k] = n;
     if (n < minCount) {

@@ -162,15 +162,19 @@ describe('darkPass with gain acceptance (general accumulators, Jungfrau-like)', 
     };
   }
 
-  it('deferFinish: each pass is finalized and flagged on this thread while the next pass accumulates; results equal undeferred passes', async () => {
+  it.each([
+    ['on this thread (plain outputs)', false],
+    ['on the workers (shared outputs)', true],
+  ])('deferFinish: each pass is finalized and flagged %s while the next pass accumulates; results equal undeferred passes', async (_how, shared) => {
     const n = nCells * nPixels;
     const limits = { offsetSigma: 1, offsetHardAdu: [0, 0] as const, noiseSigma: 1.5, noiseHardAdu: [0, 0] as const };
     const reuse: DarkPassReuse = {};
     const runs = [gainStream(20, 0, 3), gainStream(15, 1, 4)];
     const deferred = [];
+    const f32 = () => new Float32Array(shared ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));
     for (const [s, run] of runs.entries()) {
-      const out = { meanAdu: new Float32Array(n), stdAdu: new Float32Array(n) };
-      const flags = new Uint32Array(n);
+      const out = { meanAdu: f32(), stdAdu: f32() };
+      const flags = new Uint32Array(shared ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));
       const r = await darkPass(run, { backend: createCpuBackend(), nCells, acceptGain: s, threads: 2, reuse, deferFinish: true, out, badPixels: { flags, limits } });
       expect(r.finished).toBeInstanceOf(Promise);
       deferred.push({ r, out, flags });

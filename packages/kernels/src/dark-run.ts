@@ -503,15 +503,25 @@ async function finishFull({ st, base }: Accumulated, opts: DarkPassOptions): Pro
     return { ...a, digital: d, flagged };
   };
   if (opts.deferFinish && st.pool && out && (!st.digital || (out.digitalMean && out.digitalStd))) {
-    // Each pass has its own accumulators, so this thread can finalize and flag this one while the next
-    // pass's blocks are accumulated: it runs once this thread waits for the workers (they are the slower part).
+    // Each pass has its own accumulators, so this one can be finalized and flagged while the next pass's
+    // blocks are read and accumulated: on the workers (each its pixel range, then the rules per cell)
+    // when the outputs are shared, else on this thread once it waits for the workers.
     const result: DarkPassResult = {
       ...base, meanAdu: out.meanAdu, stdAdu: out.stdAdu, count: st.analog.count, rejected: st.analog.rejected,
       digitalMean: st.digital ? out.digitalMean : undefined, digitalStd: st.digital ? out.digitalStd : undefined,
     };
-    result.finished = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      result.flagged = finishSingle().flagged;
-    });
+    const onShared = [out.meanAdu, out.stdAdu, ...(st.digital ? [out.digitalMean, out.digitalStd] : []), opts.badPixels?.flags].every((a) => !a || a.buffer instanceof SharedArrayBuffer);
+    if (onShared) {
+      const digital = st.digital ? { digitalMean: out.digitalMean, digitalStd: out.digitalStd } : {};
+      const { settled } = await st.pool.finishSingleDeferred({ meanAdu: out.meanAdu, stdAdu: out.stdAdu, ...digital }, nCells, nPixels, opts.badPixels);
+      result.finished = settled.then((counts) => {
+        result.flagged = counts;
+      });
+    } else {
+      result.finished = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        result.flagged = finishSingle().flagged;
+      });
+    }
     result.finished.catch(() => undefined); // surfaces where the caller awaits it
     return result;
   }

@@ -12,7 +12,7 @@ import { sharedCopy } from './shared-copy.js';
 import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
 import { addBadPixelCounts, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
 import type { DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
-import type { DarkWorkerBlock, DarkWorkerFinishReply, DarkWorkerInit, DarkWorkerPairBlock, DarkWorkerPairFinalizeRange, DarkWorkerPairFinish, DarkWorkerPairRules } from './dark-worker.js';
+import type { DarkWorkerBlock, DarkWorkerFinishReply, DarkWorkerInit, DarkWorkerPairBlock, DarkWorkerPairFinalizeRange, DarkWorkerPairFinish, DarkWorkerRules, DarkWorkerSingleFinalizeRange, RuleInputs } from './dark-worker.js';
 
 /** The compiled worker script (dist/dark-worker.js, also when this module runs from src under a test runner). */
 export function darkWorkerUrl(): URL {
@@ -72,12 +72,14 @@ export class DarkWorkerPool {
 
   /**
    * Binds the (started, idle) workers to other shared accumulators: a later pass reuses the warmed-up
-   * threads instead of starting new ones. Call only when no block is in flight.
+   * threads instead of starting new ones. Call only when no block is in flight (a deferred finish of
+   * the last pass may be: the workers finish it with the accumulators bound before).
    * @param analog - as in the constructor
    * @param digital - as in the constructor
    */
   rebind(analog: DarkAccumulator | DarkPairAccumulator, digital?: DarkAccumulator): void {
-    if (this.inFlight.size > 0) throw new Error('dark worker pool: rebind while blocks are in flight');
+    // finishing steps of the last pass may still be queued: they run before the new binding (FIFO)
+    if ([...this.inFlight.values()].some((e) => e.block)) throw new Error('dark worker pool: rebind while blocks are in flight');
     this.bind(analog, digital);
   }
 
@@ -219,22 +221,50 @@ export class DarkWorkerPool {
     const fin = this.track(false);
     const msg: DarkWorkerPairFinalizeRange = { type: 'pair-finalize-range', id: fin.id, out, framesPerCell: pair.framesPerCell.slice() };
     for (const w of this.workers) w.postMessage(msg);
-    const rest = async (): Promise<DarkBadPixelCounts | undefined> => {
-      await fin.entry.done;
+    return { settled: this.rulesAfter(fin.entry, out, pair.nCells, pair.nPixels, badPixels) };
+  }
+
+  /**
+   * After the last block of a pass on general accumulators: each worker finalizes its pixel range of
+   * the bound accumulators into shared outputs, then the bad-pixel rules run per cell; returns as soon
+   * as the work is posted. Call before the workers are rebound to the next pass's accumulators (the
+   * finalize messages queue ahead of the new binding), so the next pass can start at once.
+   * @param out - shared outputs of all cells (digital ones when the pool has a digital accumulator)
+   * @param nCells - cells of the bound accumulators
+   * @param nPixels - pixels per frame
+   * @param badPixels - shared flags of the pass and its limits
+   * @returns `settled`: the flagged counts (undefined without badPixels), once outputs and flags are complete
+   */
+  async finishSingleDeferred(
+    out: DarkWorkerSingleFinalizeRange['out'], nCells: number, nPixels: number, badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits },
+  ): Promise<{ settled: Promise<DarkBadPixelCounts | undefined> }> {
+    await this.drain();
+    const fin = this.track(false);
+    const msg: DarkWorkerSingleFinalizeRange = { type: 'single-finalize-range', id: fin.id, out };
+    for (const w of this.workers) w.postMessage(msg);
+    return { settled: this.rulesAfter(fin.entry, out, nCells, nPixels, badPixels) };
+  }
+
+  /** Once `finalized` is done by every worker, the bad-pixel rules on the workers, cells split between them; their summed counts. */
+  private async rulesAfter(
+    finalized: InFlight, out: RuleInputs, nCells: number, nPixels: number, badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits },
+  ): Promise<DarkBadPixelCounts | undefined> {
+    const run = async (): Promise<DarkBadPixelCounts | undefined> => {
+      await finalized.done;
       if (!badPixels) return undefined;
       const rules = this.track(false);
       const T = this.workers.length;
       this.workers.forEach((w, t) => {
-        const c0 = Math.floor((t * pair.nCells) / T), c1 = Math.floor(((t + 1) * pair.nCells) / T);
-        const m: DarkWorkerPairRules = { type: 'pair-rules', id: rules.id, out, c0, c1, nPixels: pair.nPixels, badPixels };
+        const c0 = Math.floor((t * nCells) / T), c1 = Math.floor(((t + 1) * nCells) / T);
+        const m: DarkWorkerRules = { type: 'rules', id: rules.id, out, c0, c1, nPixels, badPixels };
         w.postMessage(m);
       });
       await rules.entry.done;
       return (rules.entry.counts ?? []).reduce(addBadPixelCounts, { offset: 0, noise: 0, evalError: 0, stdZero: 0 });
     };
-    const settled = rest();
+    const settled = run();
     settled.catch(() => undefined); // the caller awaits it; a pass that fails first never does
-    return { settled };
+    return settled;
   }
 
   /** Waits until every submitted block is accumulated (and every finishing step posted before it is done). */

@@ -3,11 +3,11 @@
  * main thread posts into accumulators that live on SharedArrayBuffers (no copies of the state).
  */
 import { parentPort } from 'node:worker_threads';
-import { accumulateDarkRangeCpu } from './cpu-dark.js';
+import { accumulateDarkRangeCpu, finalizeDarkRangeCpu } from './cpu-dark.js';
 import { zeroDarkRange, type DarkAccumulator } from './dark-accumulator.js';
 import { accumulateDarkPairCpu, finalizeDarkPairCpu, finalizeDarkPairRange, zeroDarkPairRange, type DarkPairAccumulator, type DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
 import { darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
-import type { BlockData, GainData } from './compute-backend.js';
+import type { BlockData, FloatArray, GainData } from './compute-backend.js';
 
 /** First message: the shared accumulators (two single ones, or one pair accumulator) and this worker's pixel range. */
 export interface DarkWorkerInit {
@@ -69,15 +69,34 @@ export interface DarkWorkerPairFinalizeRange {
   framesPerCell: Uint32Array;
 }
 
-/** The dark bad-pixel rules on cells [c0, c1) of finalized shared outputs of all cells (after every worker's pair-finalize-range). */
-export interface DarkWorkerPairRules {
-  type: 'pair-rules';
+/**
+ * After a pass on general accumulators that the next pass does not reuse: finalize this worker's pixel
+ * range of every cell of the bound accumulators into shared outputs of all cells. Posted before the
+ * workers are bound to the next pass's accumulators.
+ */
+export interface DarkWorkerSingleFinalizeRange {
+  type: 'single-finalize-range';
   id: number;
-  out: DarkPairFinalizeOutput;
+  /** Shared outputs of all cells (digital ones when the pass accumulated gain values). */
+  out: { meanAdu: Float32Array; stdAdu: Float32Array; digitalMean?: Float32Array; digitalStd?: Float32Array };
+}
+
+/** The dark bad-pixel rules on cells [c0, c1) of finalized shared outputs of all cells (after every worker's finalize-range). */
+export interface DarkWorkerRules {
+  type: 'rules';
+  id: number;
+  /** Shared offset (mean) and noise (std) of all cells. */
+  out: RuleInputs;
   c0: number;
   c1: number;
   nPixels: number;
   badPixels: { flags: Uint32Array; limits: DarkBadPixelLimits };
+}
+
+/** What the bad-pixel rules read: offset (mean) and noise (std) per (cell, pixel). */
+export interface RuleInputs {
+  meanAdu: FloatArray;
+  stdAdu: FloatArray;
 }
 
 /** Reply to a pair-finish: the block id and the bad-pixel counts of the worker's cells. */
@@ -89,12 +108,12 @@ export interface DarkWorkerFinishReply {
 let init: DarkWorkerInit | undefined;
 
 /** Applies the dark bad-pixel rules to cells [c0, c1) of outputs whose index 0 holds cell outCell0. */
-function cellRules(out: DarkPairFinalizeOutput, badPixels: { flags: Uint32Array; limits: DarkBadPixelLimits }, c0: number, c1: number, outCell0: number, nPixels: number): DarkBadPixelCounts {
+function cellRules(out: RuleInputs, badPixels: { flags: Uint32Array; limits: DarkBadPixelLimits }, c0: number, c1: number, outCell0: number, nPixels: number): DarkBadPixelCounts {
   const [k0, k1] = [(c0 - outCell0) * nPixels, (c1 - outCell0) * nPixels];
   return darkBadPixels(out.meanAdu.subarray(k0, k1) as Float32Array, out.stdAdu.subarray(k0, k1) as Float32Array, badPixels.flags.subarray(k0, k1), badPixels.limits, { nCells: c1 - c0, nPixels });
 }
 
-type DarkWorkerMessage = DarkWorkerInit | DarkWorkerBlock | DarkWorkerPairBlock | DarkWorkerPairFinish | DarkWorkerPairFinalizeRange | DarkWorkerPairRules;
+type DarkWorkerMessage = DarkWorkerInit | DarkWorkerBlock | DarkWorkerPairBlock | DarkWorkerPairFinish | DarkWorkerPairFinalizeRange | DarkWorkerSingleFinalizeRange | DarkWorkerRules;
 
 parentPort?.on('message', (msg: DarkWorkerMessage) => {
   if (msg.type === 'init') {
@@ -105,7 +124,7 @@ parentPort?.on('message', (msg: DarkWorkerMessage) => {
     if (msg.digital) zeroDarkRange(msg.digital, msg.p0, msg.p1);
     return;
   }
-  if (msg.type === 'pair-rules') {
+  if (msg.type === 'rules') {
     const reply: DarkWorkerFinishReply = { id: msg.id, counts: cellRules(msg.out, msg.badPixels, msg.c0, msg.c1, 0, msg.nPixels) };
     parentPort?.postMessage(reply);
     return;
@@ -124,6 +143,13 @@ parentPort?.on('message', (msg: DarkWorkerMessage) => {
     if (!pair) throw new Error('dark worker: pair finalize without a pair accumulator');
     finalizeDarkPairRange(pair, msg.out, p0, p1, msg.framesPerCell);
     zeroDarkPairRange(pair, p0, p1);
+    parentPort?.postMessage(msg.id);
+    return;
+  }
+  if (msg.type === 'single-finalize-range') {
+    if (!analog) throw new Error('dark worker: finalize without an accumulator');
+    finalizeDarkRangeCpu(analog, { meanAdu: msg.out.meanAdu, stdAdu: msg.out.stdAdu }, p0, p1);
+    if (digital && msg.out.digitalMean && msg.out.digitalStd) finalizeDarkRangeCpu(digital, { meanAdu: msg.out.digitalMean, stdAdu: msg.out.digitalStd }, p0, p1);
     parentPort?.postMessage(msg.id);
     return;
   }
