@@ -44,7 +44,7 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
     condition: Flags.string({ summary: 'Operating condition NAME=VALUE to record (repeatable), e.g. bias_voltage=300.', multiple: true }),
     layout: Flags.string({ summary: 'Axis order of the output file.', options: ['detcal', 'euxfel'], default: 'detcal' }),
     'stream-constants': Flags.string({
-      summary: 'Write the constants while the last passes finish, gain stage by stage and cell group by cell group (bounded memory; AGIPD, detcal layout). auto: when they would take more than 512 MB (AGIPD above about 110 cells).',
+      summary: 'Write the constants while the last passes finish, gain stage by stage and cell group by cell group (bounded memory; AGIPD; with --layout euxfel they are then transposed from a hidden detcal-layout scratch file next to --out). auto: when they would take more than 512 MB (AGIPD above about 110 cells).',
       options: ['auto', 'always', 'never'],
       default: 'auto',
     }),
