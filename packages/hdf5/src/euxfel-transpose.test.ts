@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { describeWithH5py, runPython } from './fixtures/python.js';
 import { useTempDirs } from './fixtures/temp-dir.js';
 import { readConstantsFile, writeConstantsFile } from './constants-file.js';
-import { inversePermutation, reversedIndex, transposeSlab, transposeToEuxfelFile } from './euxfel-transpose.js';
+import { loadHdf5 } from './h5wasm-runtime.js';
+import { openHdf5Sync, type H5Dataset } from './hdf5-file.js';
+import { inversePermutation, locateReadableOffset, reversedIndex, transposeSlab, transposeToEuxfelFile } from './euxfel-transpose.js';
 
 const tempDir = useTempDirs();
 const G = 3, CELLS = 5, R = 7, K = 6;
@@ -62,6 +64,28 @@ describe('transposeToEuxfelFile', () => {
       expect([c.name, b.shape, b.dims, b.dtype, b.unit]).toEqual([c.name, c.shape, c.dims, c.dtype, c.unit]);
       const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
       expect(bytes(b.data as ArrayBufferView).equals(bytes(c.data as ArrayBufferView)), c.name).toBe(true);
+    }
+  });
+
+  it('finds where each dataset of a written file lies, for reading its slabs with fs', async () => {
+    const file = path.join(tempDir(), 'detcal.h5');
+    const s = set();
+    await writeConstantsFile(file, s);
+    await loadHdf5();
+    const h5 = openHdf5Sync(file);
+    const fd = fs.openSync(file, 'r');
+    try {
+      for (const c of Object.values(s.constants)) {
+        const at = locateReadableOffset(h5.get(c.name) as H5Dataset, fd);
+        expect(at, c.name).not.toBeNull();
+        const v = c.data as ArrayBufferView;
+        const got = Buffer.alloc(v.byteLength);
+        fs.readSync(fd, got, 0, got.length, at as number);
+        expect(got.equals(Buffer.from(v.buffer, v.byteOffset, v.byteLength)), c.name).toBe(true);
+      }
+    } finally {
+      fs.closeSync(fd);
+      h5.close();
     }
   });
 

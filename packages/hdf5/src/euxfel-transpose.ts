@@ -12,17 +12,19 @@
  * ~9 slabs of 1,056 reads and 128 writes each.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DetcalError, allocate, sizeOf, type ConstantLayout } from '@detcal/core';
 import { asNumeric } from './dtype-map.js';
-import { h5wasm, loadHdf5 } from './h5wasm-runtime.js';
+import { h5wasm, hdf5Module, loadHdf5 } from './h5wasm-runtime.js';
+import { readFully } from './direct-storage.js';
 import { withHdf5Errors } from './hdf5-errors.js';
 import { openHdf5Sync, type H5Dataset, type H5File } from './hdf5-file.js';
 import { getAttribute, removeQuietly, setAttribute, tmpPathFor } from './hdf5-write.js';
 import { readMetadataAttrs, writeMetadataAttrs } from './constants-metadata.js';
 import { CONSTANTS_FORMAT, readConstantLayout, type WrittenFile } from './constants-file.js';
 import { createZeroDatasets } from './zero-datasets.js';
-import { locateWritableStorage, type WritableStorage } from './direct-write.js';
+import { locateWritableStorage, slabRuns, type WritableStorage } from './direct-write.js';
 
 /** Options of transposeToEuxfelFile. */
 export interface EuxfelTransposeOptions {
@@ -116,6 +118,8 @@ interface Job {
   src: H5Dataset;
   out: H5Dataset;
   storage?: WritableStorage;
+  /** File offset of the source dataset's element 0, when its slabs are read with fs. */
+  srcOffset?: number;
 }
 
 /**
@@ -133,6 +137,7 @@ export async function transposeToEuxfelFile(src: string, out: string, opts: Euxf
   const source = openHdf5Sync(src);
   let target: H5File | undefined;
   let fd: number | undefined;
+  let srcFd: number | undefined;
   try {
     const layout = String(getAttribute(source, 'layout') ?? 'detcal');
     if (layout !== 'detcal') throw new DetcalError('BAD_INPUT', `${src}: attribute layout is "${layout}"; the EuXFEL transposition reads the detcal layout`);
@@ -142,6 +147,10 @@ export async function transposeToEuxfelFile(src: string, out: string, opts: Euxf
       if (ds instanceof h5wasm.Dataset) jobs.push({ layout: readConstantLayout(source, src, `/${name}`, name, ds), src: ds, out: undefined as unknown as H5Dataset });
     }
     if (jobs.length === 0) throw new DetcalError('BAD_INPUT', `${src}: no constant datasets at the root; pass a constants file written by detcal`);
+    if (opts.direct !== false) {
+      srcFd = fs.openSync(src, 'r');
+      for (const jb of jobs) jb.srcOffset = locateReadableOffset(jb.src, srcFd) ?? undefined;
+    }
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
     const h5 = withHdf5Errors(`${tmp}: cannot create`, 'check that the folder exists and is writable', () => new h5wasm.File(path.resolve(tmp), 'w'));
     target = h5;
@@ -169,7 +178,7 @@ export async function transposeToEuxfelFile(src: string, out: string, opts: Euxf
         for (const [position, length] of jb.storage.markers) writeFully(fd, new Uint8Array(length), position, tmp);
       }
     }
-    for (const jb of jobs) transposeConstant(jb, src, tmp, fd, maxSlabBytes);
+    for (const jb of jobs) transposeConstant(jb, src, srcFd, tmp, fd, maxSlabBytes);
     if (fd !== undefined) {
       fs.closeSync(fd);
       fd = undefined;
@@ -192,6 +201,7 @@ export async function transposeToEuxfelFile(src: string, out: string, opts: Euxf
     removeQuietly([tmp]);
     throw err;
   } finally {
+    if (srcFd !== undefined) fs.closeSync(srcFd);
     source.close();
   }
   return { file: out, bytes: fs.statSync(out).size };
@@ -201,17 +211,29 @@ export async function transposeToEuxfelFile(src: string, out: string, opts: Euxf
  * Writes one constant reversed: whole when it has fewer than two axes (nothing to transpose), else in
  * slabs of rows (the second-last axis) of at most maxSlabBytes.
  */
-function transposeConstant(jb: Job, src: string, tmp: string, fd: number | undefined, maxSlabBytes: number): void {
+function transposeConstant(jb: Job, src: string, srcFd: number | undefined, tmp: string, fd: number | undefined, maxSlabBytes: number): void {
   const { layout, storage } = jb;
   const shape = layout.shape;
   const eb = jb.src.metadata.size;
-  const read = (ranges: Array<[number, number]>, what: string): ArrayBufferView =>
-    withHdf5Errors(`${src}: reading ${layout.name}${what} failed`, 'the file may be damaged; check it with `detcal inspect`', () => {
+  /** Values of a hyperslab of the source, with fs (into `into`) where it was located, else through h5wasm. */
+  const read = (ranges: Array<[number, number]>, what: string, into?: Bits): ArrayBufferView => {
+    const n = sizeOf(ranges.map(([x, y]) => y - x));
+    if (srcFd !== undefined && jb.srcOffset !== undefined) {
+      const out = into ? (into.subarray(0, n) as Bits) : newBits(eb, n);
+      for (const r of slabRuns(shape, ranges)) {
+        if (!readFully(srcFd, out, r.from * eb, r.count * eb, jb.srcOffset + r.start * eb)) {
+          throw new DetcalError('BAD_INPUT', `${src}: reading ${layout.name}${what} failed: the file is shorter than its datasets; the file may be damaged, check it with \`detcal inspect\``);
+        }
+      }
+      return out;
+    }
+    return withHdf5Errors(`${src}: reading ${layout.name}${what} failed`, 'the file may be damaged; check it with `detcal inspect`', () => {
       const v = ranges.length === 0 ? jb.src.value : jb.src.slice(ranges);
       const a = asNumeric(v, `/${layout.name}`) as unknown as ArrayBufferView;
-      if (a.byteLength !== sizeOf(ranges.map(([x, y]) => y - x)) * eb) throw new DetcalError('INTERNAL', `${src}: ${layout.name}${what} read ${a.byteLength} bytes`);
+      if (a.byteLength !== n * eb) throw new DetcalError('INTERNAL', `${src}: ${layout.name}${what} read ${a.byteLength} bytes`);
       return a;
     });
+  };
   const write = (values: ArrayBufferView, ranges: Array<[number, number]>, runs: Array<[number, number, number]>, what: string): void => {
     if (storage && fd !== undefined) {
       const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
@@ -239,16 +261,62 @@ function transposeConstant(jb: Job, src: string, tmp: string, fd: number | undef
   const rowBytes = outer * cols * eb;
   const rowsPerSlab = Math.max(1, Math.min(rowsAll, Math.floor(maxSlabBytes / rowBytes)));
   const dst = newBits(eb, rowsPerSlab * outer * cols);
+  const slabIn = newBits(eb, rowsPerSlab * outer * cols);
   for (let r0 = 0; r0 < rowsAll; r0 += rowsPerSlab) {
     const r1 = Math.min(rowsAll, r0 + rowsPerSlab), rows = r1 - r0;
     const what = ` rows ${r0}..${r1}`;
-    const slab = read([...before.map((n): [number, number] => [0, n]), [r0, r1], [0, cols]], what);
+    const slab = read([...before.map((n): [number, number] => [0, n]), [r0, r1], [0, cols]], what, slabIn);
     transposeSlab(bitsOf(slab, eb), dst, order, rows, cols);
     // column k of the slab: rows*outer elements, at (k*rowsAll + r0)*outer of the reversed dataset
     const runs: Array<[number, number, number]> = [];
     for (let k = 0; k < cols; k++) runs.push([k * rows * outer, (k * rowsAll + r0) * outer, rows * outer]);
     const part = bitsOf(dst, eb).subarray(0, rows * outer * cols) as ArrayBufferView;
     write(part, [[0, cols], [r0, r1], ...[...before].reverse().map((n): [number, number] => [0, n])], runs, what);
+  }
+}
+
+type FsRead = (stream: unknown, buffer: Uint8Array, offset: number, length: number, position: number) => number;
+
+/**
+ * File offset of element 0 of a contiguous, unfiltered, little-endian dataset (of a file also open
+ * as `fd`), or null when it cannot be found: the positions libhdf5 reads at (Module.FS.read) while h5wasm reads the dataset's first
+ * values are candidates, and the one where fs finds both the first and the last values h5wasm read is it.
+ */
+export function locateReadableOffset(ds: H5Dataset, fd: number): number | null {
+  try {
+    const fsys = (hdf5Module() as unknown as { FS?: { read?: FsRead } }).FS;
+    const meta = ds.metadata;
+    const shape = ds.shape;
+    if (os.endianness() !== 'LE' || !fsys?.read || !shape || shape.length === 0 || meta.chunks !== null || ds.filters.length > 0) return null;
+    if (meta.size > 1 && !meta.littleEndian) return null;
+    const elements = sizeOf(shape);
+    if (elements === 0) return null;
+    const eb = meta.size;
+    const k = Math.min(8, shape[shape.length - 1]);
+    const positions: number[] = [];
+    const original = fsys.read;
+    fsys.read = function (this: unknown, stream, buffer, offset, length, position) {
+      positions.push(Number(position));
+      return original.call(this, stream, buffer, offset, length, position);
+    };
+    let head: ArrayBufferView;
+    try {
+      head = asNumeric(ds.slice(shape.map((_, i): [number, number] => (i === shape.length - 1 ? [0, k] : [0, 1]))), 'head') as unknown as ArrayBufferView;
+    } finally {
+      fsys.read = original;
+    }
+    const tail = asNumeric(ds.slice(shape.map((n, i): [number, number] => (i === shape.length - 1 ? [n - k, n] : [n - 1, n]))), 'tail') as unknown as ArrayBufferView;
+    const bytes = (v: ArrayBufferView): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    const got = Buffer.alloc(k * eb);
+    const holds = (position: number, expected: ArrayBufferView): boolean => readFully(fd, got, 0, got.length, position) && got.equals(bytes(expected));
+    const fileBytes = fs.fstatSync(fd).size;
+    for (const p of positions) {
+      if (!Number.isSafeInteger(p) || p < 0 || p + elements * eb > fileBytes) continue;
+      if (holds(p, head) && holds(p + (elements - k) * eb, tail)) return p;
+    }
+    return null;
+  } catch {
+    return null;
   }
 }
 
