@@ -5,11 +5,11 @@
  * for sets too large to hold (a 352-cell AGIPD module: 1.57 GB) that were streamed in the detcal order.
  *
  * Each constant goes in row slabs: rows [r0, r1) of all the axes before the row axis are read from the
- * source ([a][r0..r1][col]: one run per index of the axes before, through h5wasm), transposed in memory
- * and land in the output as one contiguous run per column ([col][r0..r1][reversed a]), written with fs
- * at the dataset's place (direct-write.ts; through h5wasm where it cannot be located). A slab holds at
- * most `maxSlabBytes` (at least one row), so memory stays bounded and a 277 MB AGIPD constant takes
- * ~9 slabs of 1,056 reads and 128 writes each.
+ * source ([a][r0..r1][col]: one run per index of the axes before), transposed in memory and land in the
+ * output as one contiguous run per column ([col][r0..r1][reversed a]). Both sides go through fs at the
+ * datasets' places (locateReadableOffset; direct-write.ts), each through h5wasm where it cannot be
+ * located. A slab holds at most `maxSlabBytes` (at least one row), so memory stays bounded and a
+ * 277 MB AGIPD constant takes ~9 slabs of 1,056 reads and 128 writes each.
  */
 import fs from 'node:fs';
 import os from 'node:os';
