@@ -70,11 +70,4 @@ print(json.dumps({'keys': [list(a.keys()), list(b.keys())], 'file_attrs': attrs(
     expect(existsSync(out)).toBe(false);
     expect(existsSync(`${out}.tmp`)).toBe(false);
   });
-
-  it('refuses --stream-constants always with --layout euxfel, or for a detector without a streamed dark', () => {
-    const e = detcal(['dark', 'agipd', ...runs, '--out', join(work, 'e.h5'), '--stream-constants', 'always', '--layout', 'euxfel']);
-    expect(e.status).not.toBe(0);
-    expect(e.stderr).toMatch(/writes the detcal layout only/);
-    expect(existsSync(join(work, 'e.h5'))).toBe(false);
-  });
 });

@@ -125,25 +125,34 @@ async function openDetcalLayout(file: string, purpose: string): Promise<H5File> 
 }
 
 /**
- * A constants file (detcal layout) as a ConstantSet whose arrays read their values from the file each
- * time `data` is read: one constant in memory at a time, for handing a large written set on (the store
- * adds it constant by constant). The file must stay in place while the set is used.
+ * A constants file as a ConstantSet whose arrays read their values from the file each time `data` is
+ * read (in detcal axis order: a file in the euxfel layout is transposed back on each read): one
+ * constant in memory at a time, for handing a large written set on (the store adds it constant by
+ * constant). The file must stay in place while the set is used.
  */
 export async function readConstantsFileLazily(file: string): Promise<ConstantSet> {
-  const h5 = await openDetcalLayout(file, 'lazy reading');
+  await loadHdf5();
+  const h5 = openHdf5Sync(file);
   try {
+    const layout = String(getAttribute(h5, 'layout') ?? 'detcal');
+    if (layout !== 'detcal' && layout !== 'euxfel') {
+      throw new DetcalError('BAD_INPUT', `${file}: attribute layout is "${layout}", expected detcal or euxfel; is this a CalCat file? read it with the CalCat reader`);
+    }
     const arrays: ConstantArray[] = [];
     for (const name of h5.keys()) {
       const ds = h5.get(name);
       if (!(ds instanceof h5wasm.Dataset)) continue;
-      const header = readConstantLayout(h5, file, `/${name}`, name, ds);
+      const stored = readConstantLayout(h5, file, `/${name}`, name, ds);
+      // the header in detcal order (toEuxfelOrder of a header without values reverses shape and dims)
+      const header = layout === 'euxfel' ? { ...stored, shape: [...stored.shape].reverse(), dims: [...stored.dims].reverse() } : stored;
       arrays.push(
         Object.defineProperty({ ...header }, 'data', {
           enumerable: true,
           get: () => {
             const f = openHdf5Sync(file);
             try {
-              return readConstantArray(f, file, `/${name}`, name, f.get(name) as H5Dataset).data;
+              const c = readConstantArray(f, file, `/${name}`, name, f.get(name) as H5Dataset);
+              return (layout === 'euxfel' ? toEuxfelOrder(c) : c).data;
             } finally {
               f.close();
             }

@@ -23,3 +23,4 @@ export * from './inspect.js';
 export * from './format-inspect.js';
 export * from './corrected-file.js';
 export * from './truth-frames-file.js';
+export * from './euxfel-transpose.js';

@@ -44,7 +44,7 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
     condition: Flags.string({ summary: 'Operating condition NAME=VALUE to record (repeatable), e.g. bias_voltage=300.', multiple: true }),
     layout: Flags.string({ summary: 'Axis order of the output file.', options: ['detcal', 'euxfel'], default: 'detcal' }),
     'stream-constants': Flags.string({
-      summary: 'Write the constants while the last passes finish, gain stage by stage and cell group by cell group (bounded memory; AGIPD, detcal layout). auto: when they would take more than 512 MB (AGIPD above about 110 cells).',
+      summary: 'Write the constants while the last passes finish, gain stage by stage and cell group by cell group (bounded memory; AGIPD; with --layout euxfel they are then transposed from a hidden detcal-layout scratch file next to --out). auto: when they would take more than 512 MB (AGIPD above about 110 cells).',
       options: ['auto', 'always', 'never'],
       default: 'auto',
     }),
@@ -111,7 +111,7 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
       plots = await plotConstantSet(set, flags.plot, { cell: flags['plot-cell'], gainNames: plugin.geometry.gainStageNames, labels: { cell: '--plot-cell', dir: '--plot' } });
       this.say(`plotted cell ${flags['plot-cell']}: ${plots.length} PNG files in ${flags.plot} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
-    const writing = report.streamed ? `, of which ${report.writeSeconds.toFixed(1)} s writing the constants as they were computed` : `; writing the constants ${report.writeSeconds.toFixed(1)} s`;
+    const writing = report.streamed ? `, of which ${report.writeSeconds.toFixed(1)} s writing the constants as they were computed${flags.layout === 'euxfel' ? ' and transposing them to the euxfel layout' : ''}` : `; writing the constants ${report.writeSeconds.toFixed(1)} s`;
     this.say(`${report.seconds.toFixed(1)} s${writing}, ${report.mbPerSecond.toFixed(0)} MB/s of raw data, ${report.framesPerSecond.toFixed(0)} frames/s, peak RSS ${report.peakRssMb.toFixed(0)} MB, backend ${report.backend.choice}, ${report.threads} thread(s)`);
     return { ...report, stored, plots };
   }

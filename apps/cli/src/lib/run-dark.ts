@@ -34,7 +34,7 @@ export interface DarkJob {
   selection: RunSelection;
   /** Worker threads for accumulation. */
   threads: number;
-  /** Write the constants while they are computed (plugins with darkToSink, detcal layout): auto = when they would take more than STREAM_ABOVE_BYTES. */
+  /** Write the constants while they are computed (plugins with darkToSink; euxfel layout: transposed from a detcal-layout scratch file): auto = when they would take more than STREAM_ABOVE_BYTES. */
   stream?: 'auto' | 'always' | 'never';
 }
 
@@ -107,8 +107,7 @@ export async function runDark(plugin: DetectorPlugin, job: DarkJob, progress: Pr
   const wanted = job.stream ?? 'auto';
   const toSink = plugin.steps.darkToSink?.bind(plugin.steps);
   if (wanted === 'always' && !toSink) throw new DetcalError('BAD_INPUT', `--stream-constants always: ${plugin.id} dark has no streamed form; use --stream-constants auto`);
-  if (wanted === 'always' && job.layout !== 'detcal') throw new DetcalError('BAD_INPUT', '--stream-constants always writes the detcal layout only; drop --layout euxfel or use --stream-constants auto');
-  const streamed = !!toSink && job.layout === 'detcal' && (wanted === 'always' || (wanted === 'auto' && estimatedConstantBytes(streams) > STREAM_ABOVE_BYTES));
+  const streamed = !!toSink && (wanted === 'always' || (wanted === 'auto' && estimatedConstantBytes(streams) > STREAM_ABOVE_BYTES));
   let set: ConstantSet;
   let written: WrittenFile;
   let seconds: number;
@@ -119,10 +118,17 @@ export async function runDark(plugin: DetectorPlugin, job: DarkJob, progress: Pr
     selection.backend.dispose();
   };
   if (streamed && toSink) {
-    const r = await streamConstantsToFile(job.out, (sink) => toSink(request, sink).finally(finished));
-    seconds = (performance.now() - t0) / 1000;
+    // summarized slab by slab from the detcal-layout file (with --layout euxfel, before it is transposed)
+    let fromFile: ConstantSetSummary | undefined;
+    const r = await streamConstantsToFile(job.out, (sink) => toSink(request, sink).finally(finished), {
+      layout: job.layout,
+      inspect: async (file, layouts) => {
+        fromFile = await summarizeConstantsFile(file, layouts.map((l) => l.name));
+      },
+    });
+    seconds = (performance.now() - t0) / 1000 - r.inspectSeconds;
     ({ set, written, writeSeconds } = r);
-    summary = await summarizeConstantsFile(written.file, r.layouts.map((l) => l.name));
+    summary = fromFile as ConstantSetSummary;
   } else {
     set = await dark(request).finally(finished);
     seconds = (performance.now() - t0) / 1000;
