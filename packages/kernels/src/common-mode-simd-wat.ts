@@ -17,7 +17,9 @@
  * float64 median (or its float32 rounding for masked pixels) rounded to float32, and the sums add the
  * float64 difference to the reference and its square (no fused multiply-add) to the float64 state, one
  * frame at a time in the caller's frame order. Lanes past the segment's end and values left out (hits)
- * keep the state's bits (bitselect), so NaN payloads and zeros are untouched as in JS.
+ * keep the count, reference, max and hit bits (bitselect) and add +0 to the sums: a sum starts at +0 and
+ * no difference of these values is -0 (a u2 value minus an offset never is), so it is never -0 and
+ * adding +0 leaves its bits unchanged. The kernels take u2 data only; other element types stay in JS.
  *
  * Exports: gather (offset-subtracted values of a segment as median keys: +Infinity for pixels that are not
  * good or NaN, so a selection of rank k < good over the whole segment is the selection over the good values
@@ -79,13 +81,6 @@ function sub4(x: string, o: string): string {
         (f32x4.demote_f64x2_zero (f64x2.sub (f64x2.convert_low_i32x4_u ${x}) (f64x2.promote_low_f32x4 ${o})))
         (f32x4.demote_f64x2_zero (f64x2.sub (f64x2.convert_low_i32x4_u (i8x16.shuffle ${HIGH_PAIR} ${x} ${x}))
           (f64x2.promote_low_f32x4 (i8x16.shuffle ${HIGH_PAIR} ${o} ${o})))))`;
-}
-
-/** Text of Math.fround(d - c) per lane (d: f32x4, c: f64, both local.get expressions), the difference taken in float64. */
-function minus4(d: string, c: string): string {
-  return `(i8x16.shuffle ${JOIN_LOW}
-        (f32x4.demote_f64x2_zero (f64x2.sub (f64x2.promote_low_f32x4 ${d}) (f64x2.splat ${c})))
-        (f32x4.demote_f64x2_zero (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle ${HIGH_PAIR} ${d} ${d})) (f64x2.splat ${c}))))`;
 }
 
 /** Text of 4 u2 values at a byte address as u32 lanes. */
@@ -235,20 +230,30 @@ function correctFunc(parts: CommonModeSimdParts): string {
   L.push(`  (func (export "${commonModeCorrectName(parts)}") (param $n i32) (param $data i32) (param $cm f64)`);
   L.push('    (param $off i32) (param $role i32) (param $cnt i32) (param $ref i32) (param $sum i32) (param $sq i32)');
   L.push('    (param $rcnt i32) (param $rref i32) (param $rsum i32) (param $rsq i32) (param $max i32) (param $thr i32) (param $hit i32) (result i32)');
-  L.push('    (local $i i32) (local $cm32 f64) (local $x v128) (local $d v128) (local $ro v128) (local $v v128) (local $valid v128) (local $a v128)');
-  L.push('    (local $h v128) (local $hits v128) (local $c v128) (local $first v128) (local $rf v128) (local $w v128) (local $dv v128) (local $s v128) (local $a64 v128)');
-  L.push('    (local.set $cm32 (f64.promote_f32 (f32.demote_f64 (local.get $cm))))');
+  L.push('    (local $i i32) (local $x v128) (local $ro v128) (local $v v128) (local $valid v128) (local $a v128)');
+  L.push('    (local $h v128) (local $hits v128) (local $c v128) (local $first v128) (local $rf v128) (local $w v128) (local $dv v128)');
+  L.push('    (local $g v128) (local $m v128) (local $cmv v128) (local $cm32v v128) (local $xlo v128) (local $xhi v128) (local $vlo v128) (local $vhi v128)');
+  L.push('    (local.set $cmv (f64x2.splat (local.get $cm)))');
+  L.push('    (local.set $cm32v (f64x2.splat (f64.promote_f32 (f32.demote_f64 (local.get $cm)))))');
   L.push(`    (local.set $hits ${ZERO})`);
   L.push('    (block $done (loop $px');
   L.push(`      (br_if $done (i32.ge_s ${get('i')} ${get('n')}))`);
   L.push(`      (local.set $x ${u2x4(`(i32.add ${get('data')} (i32.shl ${get('i')} (i32.const 1)))`)})`);
   L.push(`      (local.set $w (v128.load align=4 ${at4('off')}))`);
-  L.push(`      (local.set $d ${sub4(get('x'), get('w'))})`);
   L.push(`      (local.set $ro ${u1x4(`(i32.add ${get('role')} ${get('i')})`)})`);
-  // good (0): d - cm; masked (1): d - float32(cm); frozen (2): d
-  L.push(`      (local.set $v (v128.bitselect ${minus4(get('d'), get('cm'))}
-        (v128.bitselect ${minus4(get('d'), get('cm32'))} ${get('d')} (i32x4.eq ${get('ro')} (v128.const i32x4 1 1 1 1)))
-        (i32x4.eq ${get('ro')} ${ZERO})))`);
+  // per lane the correction: good (0) cm, masked (1) float32(cm), frozen (2) 0 (d - 0 is d bit for bit)
+  L.push(`      (local.set $g (i32x4.eq ${get('ro')} ${ZERO}))`);
+  L.push(`      (local.set $m (i32x4.eq ${get('ro')} (v128.const i32x4 1 1 1 1)))`);
+  for (const [half, ext, pick] of [['lo', 'low', (v: string) => v], ['hi', 'high', high]] as const) {
+    const c = `(v128.or (v128.and ${get('cmv')} (i64x2.extend_${ext}_i32x4_s ${get('g')})) (v128.and ${get('cm32v')} (i64x2.extend_${ext}_i32x4_s ${get('m')})))`;
+    L.push(`      (local.set $x${half} (f64x2.convert_low_i32x4_u ${pick(get('x'))}))`);
+    // d = fround(x - offset), v = fround(d - c), both differences in float64
+    const d = `(f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.sub ${get(`x${half}`)} (f64x2.promote_low_f32x4 ${pick(get('w'))}))))`;
+    L.push(`      (local.set $v${half} (f32x4.demote_f64x2_zero (f64x2.sub ${d} ${c})))`);
+  }
+  L.push(`      (local.set $v (i8x16.shuffle ${JOIN_LOW} ${get('vlo')} ${get('vhi')}))`);
+  L.push(`      (local.set $vlo (f64x2.promote_low_f32x4 ${get('vlo')}))`);
+  L.push(`      (local.set $vhi (f64x2.promote_low_f32x4 ${get('vhi')}))`);
   L.push(`      (local.set $valid ${lanesBefore(get('i'), get('n'))})`);
   if (parts.max) {
     L.push(`      (local.set $w (v128.load align=4 ${at4('max')}))`);
@@ -273,18 +278,16 @@ function correctFunc(parts: CommonModeSimdParts): string {
     L.push(`      (local.set $rf (v128.bitselect ${val} (v128.load align=4 ${at4(ref)}) ${get('first')}))`);
     L.push(`      (v128.store align=4 ${at4(ref)} ${get('rf')})`);
     for (const [e, vals, refs, ext] of [[0, lo, `(f64x2.promote_low_f32x4 ${get('rf')})`, 'i64x2.extend_low_i32x4_s'], [1, hi, `(f64x2.promote_low_f32x4 ${high(get('rf'))})`, 'i64x2.extend_high_i32x4_s']] as const) {
-      L.push(`      (local.set $dv (f64x2.sub ${vals} ${refs}))`);
-      L.push(`      (local.set $a64 (${ext} ${get('a')}))`);
-      L.push(`      (local.set $s (v128.load align=8 ${at8(sum, 16 * e)}))`);
-      L.push(`      (v128.store align=8 ${at8(sum, 16 * e)} (v128.bitselect (f64x2.add ${get('s')} ${get('dv')}) ${get('s')} ${get('a64')}))`);
-      L.push(`      (local.set $s (v128.load align=8 ${at8(sq, 16 * e)}))`);
-      L.push(`      (v128.store align=8 ${at8(sq, 16 * e)} (v128.bitselect (f64x2.add ${get('s')} (f64x2.mul ${get('dv')} ${get('dv')})) ${get('s')} ${get('a64')}))`);
+      // values left out add +0: the sums are never -0 (they start at +0 and no difference is -0), so x + 0 is x bit for bit
+      L.push(`      (local.set $dv (v128.and (f64x2.sub ${vals} ${refs}) (${ext} ${get('a')})))`);
+      L.push(`      (v128.store align=8 ${at8(sum, 16 * e)} (f64x2.add (v128.load align=8 ${at8(sum, 16 * e)}) ${get('dv')}))`);
+      L.push(`      (v128.store align=8 ${at8(sq, 16 * e)} (f64x2.add (v128.load align=8 ${at8(sq, 16 * e)}) (f64x2.mul ${get('dv')} ${get('dv')})))`);
     }
   };
-  accumulate('cnt', 'ref', 'sum', 'sq', get('v'), `(f64x2.promote_low_f32x4 ${get('v')})`, `(f64x2.promote_low_f32x4 ${high(get('v'))})`);
+  accumulate('cnt', 'ref', 'sum', 'sq', get('v'), get('vlo'), get('vhi'));
   if (parts.raw) {
     // raw values: u2 as float32 (exact) for the reference, as float64 for the differences
-    accumulate('rcnt', 'rref', 'rsum', 'rsq', `(f32x4.convert_i32x4_u ${get('x')})`, `(f64x2.convert_low_i32x4_u ${get('x')})`, `(f64x2.convert_low_i32x4_u ${high(get('x'))})`);
+    accumulate('rcnt', 'rref', 'rsum', 'rsq', `(f32x4.convert_i32x4_u ${get('x')})`, get('xlo'), get('xhi'));
   }
   L.push(`      (local.set $i (i32.add ${get('i')} (i32.const 4)))`);
   L.push('      (br $px)))');
