@@ -15,6 +15,7 @@ import { accumulateDarkCpu } from './cpu-dark.js';
 import { createDarkAccumulator, mergeDarkAccumulator, type DarkAccumulator } from './dark-accumulator.js';
 import { rowSegmentCommonMode } from './fast-median.js';
 import { rowSegmentCommonModeKept, type MedianCacheUse } from './common-mode-median-cache.js';
+import { allocateCommonModeSimd } from './common-mode-simd.js';
 import { fusedRowSegmentFrames, ROLE_FROZEN, ROLE_MASKED, type FusedRowSegmentState } from './common-mode-noise-fused.js';
 
 /** Accumulates a block into a dark accumulator (a backend's accumulateDark; the CPU kernel on workers). */
@@ -48,6 +49,8 @@ export interface CommonModeNoiseInit {
   rawStatistics: boolean;
   /** Group medians kept from the previous pass / for the next one (a single row-segment pass only). */
   medianCache?: MedianCacheUse;
+  /** false: a worker's one-sweep pass keeps the JS kernel even where WebAssembly SIMD runs (tests, comparisons). */
+  useSimd?: boolean;
 }
 
 /** Settings of {@link createCommonModeNoiseInit}. */
@@ -176,6 +179,8 @@ export class CommonModeNoiseContext {
   private exclude = new Uint8Array(0);
   /** The one-sweep kernel's state, for a single row-segment pass that accumulates its own values (workers). */
   private readonly fused?: FusedRowSegmentState;
+  /** The partial's arrays live in the SIMD kernels' WebAssembly memory. */
+  private readonly inWasm: boolean;
 
   /**
    * @param init - masks, groups, thresholds and options
@@ -192,28 +197,51 @@ export class CommonModeNoiseContext {
     });
     // commonModeBanked wants a bank, a row and a column; column passes gather up to 64 columns at once.
     this.scratch = new Float64Array(Math.max(bank.bankRows * bank.bankCols, rows, cols, 64 * bank.bankRows));
+    const rowLength = this.layouts.length === 1 ? this.layouts[0].rowLength : undefined;
+    // a worker's one-sweep pass: its arrays in WebAssembly memory for the SIMD kernels where they run
+    const simd = ownCorrected && rowLength !== undefined && init.useSimd !== false
+      ? allocateCommonModeSimd(this.nPixels, cols, { raw: init.rawStatistics, max: init.trackMax, threshold: init.thresholdAdu !== undefined })
+      : undefined;
+    this.inWasm = simd !== undefined;
     this.partial = {
-      corrected: ownCorrected ? createDarkAccumulator(1, this.nPixels) : undefined,
-      raw: init.rawStatistics ? createDarkAccumulator(1, this.nPixels) : undefined,
-      maxAdu: init.trackMax ? new Float32Array(this.nPixels).fill(-Infinity) : undefined,
-      hitPixel: init.thresholdAdu ? new Uint8Array(this.nPixels) : undefined,
+      corrected: simd?.corrected ?? (ownCorrected ? createDarkAccumulator(1, this.nPixels) : undefined),
+      raw: simd?.raw ?? (init.rawStatistics ? createDarkAccumulator(1, this.nPixels) : undefined),
+      maxAdu: simd?.maxAdu?.fill(-Infinity) ?? (init.trackMax ? new Float32Array(this.nPixels).fill(-Infinity) : undefined),
+      hitPixel: simd?.hitPixel ?? (init.thresholdAdu ? new Uint8Array(this.nPixels) : undefined),
       frames: 0,
       excludedValues: 0,
       framesWithExclusions: 0,
       groupsCorrected: 0,
       groupsTotal: 0,
     };
-    const rowLength = this.layouts.length === 1 ? this.layouts[0].rowLength : undefined;
     if (this.partial.corrected && rowLength !== undefined) {
-      const role = new Uint8Array(this.nPixels);
+      const role = simd?.role ?? new Uint8Array(this.nPixels);
       for (let p = 0; p < role.length; p++) role[p] = init.mask[p] !== 0 ? ROLE_FROZEN : 0;
       for (const p of init.fixIdx) role[p] = ROLE_MASKED;
+      const offsetAdu = simd ? simd.offsetAdu : init.offsetAdu;
+      if (simd) simd.offsetAdu.set(init.offsetAdu);
+      const thresholdAdu = simd?.thresholdAdu ?? init.thresholdAdu;
+      if (simd?.thresholdAdu && init.thresholdAdu) simd.thresholdAdu.set(init.thresholdAdu);
       this.fused = {
-        rows, cols, length: rowLength, offsetAdu: init.offsetAdu, role, minPixels: init.minPixels, scratch: this.scratch,
+        rows, cols, length: rowLength, offsetAdu, role, minPixels: init.minPixels, scratch: this.scratch,
         corrected: this.partial.corrected, raw: this.partial.raw, maxAdu: this.partial.maxAdu,
-        thresholdAdu: init.thresholdAdu, hitPixel: this.partial.hitPixel, cache: init.medianCache,
+        thresholdAdu, hitPixel: this.partial.hitPixel, cache: init.medianCache, simd: simd?.simd,
       };
     }
+  }
+
+  /**
+   * The partial results as plain arrays that can be posted to another thread: copies of the arrays that
+   * live in the SIMD kernels' WebAssembly memory (which cannot be cloned), else `partial` itself.
+   * @returns the partial results
+   */
+  portablePartial(): CommonModeNoisePartial {
+    const p = this.partial;
+    if (!this.inWasm) return p;
+    const acc = (a: DarkAccumulator | undefined): DarkAccumulator | undefined => a && {
+      nCells: a.nCells, nPixels: a.nPixels, count: a.count.slice(), rejected: a.rejected, ref: a.ref.slice(), sum: a.sum.slice(), sumSq: a.sumSq.slice(),
+    };
+    return { ...p, corrected: acc(p.corrected), raw: acc(p.raw), maxAdu: p.maxAdu?.slice(), hitPixel: p.hitPixel?.slice() };
   }
 
   /** True when the pass leaves single values out (cosmic thresholds or raw statistics): the corrected accumulation takes a per-value mask. */

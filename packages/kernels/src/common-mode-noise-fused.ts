@@ -6,11 +6,14 @@
  * CommonModeNoiseContext (subtractOffset, rowSegmentCommonMode, subtractGroups, trackMax, markAbove,
  * accumulateDarkCpu), value for value, without writing the corrected frame to memory and reading it
  * back three times: every value is rounded to float32 where those steps store it in a Float32Array.
+ * With `simd` (a worker context whose arrays live in WebAssembly memory) u2 blocks take the WebAssembly
+ * SIMD kernels of common-mode-simd.ts, the same numbers bit for bit; other blocks take the JS loops here.
  */
 import type { BlockData } from './compute-backend.js';
 import type { DarkAccumulator } from './dark-accumulator.js';
 import { medianBranchFree } from './fast-median.js';
 import type { MedianCacheUse } from './common-mode-median-cache.js';
+import { fusedRowSegmentFramesSimd, type CommonModeSimdState } from './common-mode-simd.js';
 
 /** Per pixel, what the correction does: take part in the median and get the group's correction. */
 export const ROLE_GOOD = 0;
@@ -49,6 +52,8 @@ export interface FusedRowSegmentState {
   hitPixel?: Uint8Array;
   /** Kept medians (take / keep), if any. */
   cache?: MedianCacheUse;
+  /** The WebAssembly SIMD kernels, when every array above lives in their memory (u2 blocks take them). */
+  simd?: CommonModeSimdState;
 }
 
 /** Counters {@link fusedRowSegmentFrames} adds to. */
@@ -78,6 +83,10 @@ export interface FusedRowSegmentCounts {
  * @param counts - counters, updated
  */
 export function fusedRowSegmentFrames(s: FusedRowSegmentState, data: BlockData, nPixels: number, f0: number, f1: number, frameBase: number, counts: FusedRowSegmentCounts): void {
+  if (s.simd !== undefined && data instanceof Uint16Array) {
+    fusedRowSegmentFramesSimd(s, s.simd, data, nPixels, f0, f1, frameBase, counts);
+    return;
+  }
   const { rows, cols, length, offsetAdu, role, minPixels, scratch, cache } = s;
   const nSeg = Math.ceil(cols / length);
   const groups = cache ? cache.groups : 0;

@@ -2,7 +2,7 @@
  * Worker thread of the frame-parallel common-mode noise pass: builds its own
  * CommonModeNoiseContext, corrects and accumulates its frames [f0, f1) of every block the main
  * thread posts (arrays on shared memory), and on 'finish' posts its accumulators, max, hit pixels and
- * counters back. Failures are posted as { type: 'error', code, message } so the main thread can
+ * counters back (as plain arrays: copied out of WebAssembly memory where the SIMD kernels ran). Failures are posted as { type: 'error', code, message } so the main thread can
  * throw the same one-line DetcalError.
  */
 import { parentPort } from 'node:worker_threads';
@@ -49,7 +49,8 @@ parentPort?.on('message', (msg: CommonModeNoiseWorkerRequest) => {
       reply({ type: 'done', id: msg.id });
       return;
     }
-    const partial = context.partial;
+    // copies where the arrays live in the SIMD kernels' WebAssembly memory (a Memory cannot be cloned)
+    const partial = context.portablePartial();
     context = undefined;
     reply({ type: 'result', partial }, buffersOf(partial));
   } catch (err) {

@@ -1,0 +1,200 @@
+/**
+ * WebAssembly SIMD path of the one-sweep row-segment common-mode noise pass (common-mode-noise-fused.ts;
+ * common-mode-simd-wat.ts describes the kernels). A worker context that runs the pass puts its per-pixel
+ * arrays (offset, roles, both accumulators, max, thresholds, hit pixels) in one unshared
+ * WebAssembly.Memory; per row and frame the row's raw u2 values are copied in (blocks live on buffers the
+ * module cannot reach), and per segment the kernels gather the median keys, select the median and
+ * correct and accumulate the values, with the same numbers as the JS kernel bit for bit. An unshared
+ * memory cannot be posted to another thread: the context copies its results out before posting them.
+ * Where WebAssembly SIMD is missing (or the arrays would not fit in 4 GiB) the context keeps plain
+ * arrays and the JS kernel; blocks of other element types than u2 take the JS kernel on the same arrays.
+ */
+import type { DarkAccumulator } from './dark-accumulator.js';
+import type { WasmMemory } from './dark-pair-simd.js';
+import type { FusedRowSegmentCounts, FusedRowSegmentState } from './common-mode-noise-fused.js';
+import { commonModeCorrectName, type CommonModeSimdParts } from './common-mode-simd-wat.js';
+import { COMMON_MODE_SIMD_WASM } from './common-mode-simd-wasm.js';
+
+type Gather = (n: number, data: number, off: number, role: number, keys: number) => number;
+type Select = (a: number, k: number, n: number) => number;
+type MaxBelow = (a: number, k: number) => number;
+type Correct = (
+  n: number, data: number, cm: number, off: number, role: number, cnt: number, ref: number, sum: number, sq: number,
+  rcnt: number, rref: number, rsum: number, rsq: number, max: number, thr: number, hit: number,
+) => number;
+
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum?: number }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
+}
+
+/** The kernels of one context and the byte addresses of its arrays in their memory (0 where a part is absent). */
+export interface CommonModeSimdState {
+  /** The memory holding every array below. */
+  readonly memory: WasmMemory;
+  /** Raw u2 values of the row being corrected (cols values and padding). */
+  readonly row: Uint16Array;
+  readonly gather: Gather;
+  readonly select: Select;
+  readonly maxBelow: MaxBelow;
+  readonly correct: Correct;
+  readonly at: {
+    off: number; role: number; cnt: number; ref: number; sum: number; sq: number; rcnt: number; rref: number; rsum: number; rsq: number;
+    max: number; thr: number; hit: number; row: number; keys: number;
+  };
+}
+
+/** The arrays of a pass, allocated in the kernels' memory (views), and the kernels. */
+export interface CommonModeSimdArrays {
+  readonly simd: CommonModeSimdState;
+  readonly offsetAdu: Float32Array;
+  readonly role: Uint8Array;
+  readonly corrected: DarkAccumulator;
+  readonly raw?: DarkAccumulator;
+  readonly maxAdu?: Float32Array;
+  readonly thresholdAdu?: Float32Array;
+  readonly hitPixel?: Uint8Array;
+}
+
+const WASM_PAGE_BYTES = 65536;
+/** Pages a 32-bit memory can have (4 GiB). */
+const MAX_PAGES = 65536;
+/** Pixels of padding after every array (the kernels read and write back up to 3 past a segment's end). */
+const PAD_PIXELS = 8;
+
+const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+let supported: boolean | undefined;
+let compiled: object | undefined;
+
+/** True when this runtime runs the WebAssembly SIMD kernels (the module validates; checked once per thread). */
+export function commonModeSimdSupported(): boolean {
+  if (supported === undefined) {
+    try {
+      supported = api !== undefined && api.validate(Buffer.from(COMMON_MODE_SIMD_WASM, 'base64'));
+    } catch {
+      supported = false;
+    }
+  }
+  return supported;
+}
+
+/**
+ * Allocates the arrays of a pass in a new WebAssembly.Memory with the kernels for its parts, or returns
+ * undefined where the kernels cannot run (no WebAssembly SIMD, more than 4 GiB, memory refused).
+ * @param nPixels - pixels per frame
+ * @param cols - columns of a frame (the row buffer)
+ * @param parts - raw statistics, max, threshold
+ * @returns zeroed views (offset, threshold to be filled, max to be set to -Infinity by the caller) and the kernels
+ */
+export function allocateCommonModeSimd(nPixels: number, cols: number, parts: CommonModeSimdParts): CommonModeSimdArrays | undefined {
+  if (!api || !commonModeSimdSupported()) return undefined;
+  const n = Math.ceil(nPixels / 4) * 4 + PAD_PIXELS;
+  let bytes = 0;
+  const take = (size: number, wanted = true): number => {
+    if (!wanted) return 0;
+    const at = bytes;
+    bytes += Math.ceil(size / 16) * 16;
+    return at;
+  };
+  // address 0 stays unused, so that 0 can mean "no such array"
+  take(16);
+  const at = {
+    sum: take(8 * n), sq: take(8 * n), rsum: take(8 * n, parts.raw), rsq: take(8 * n, parts.raw),
+    cnt: take(4 * n), ref: take(4 * n), rcnt: take(4 * n, parts.raw), rref: take(4 * n, parts.raw),
+    off: take(4 * n), max: take(4 * n, parts.max), thr: take(4 * n, parts.threshold),
+    role: take(n), hit: take(n, parts.threshold), row: take(2 * (cols + PAD_PIXELS)), keys: take(4 * (cols + PAD_PIXELS)),
+  };
+  const pages = Math.ceil(bytes / WASM_PAGE_BYTES);
+  if (pages > MAX_PAGES) return undefined;
+  let memory: WasmMemory;
+  try {
+    memory = new api.Memory({ initial: pages, maximum: pages });
+  } catch {
+    return undefined;
+  }
+  compiled ??= new api.Module(Buffer.from(COMMON_MODE_SIMD_WASM, 'base64'));
+  const { exports } = new api.Instance(compiled, { env: { memory } });
+  const buf = memory.buffer as ArrayBuffer;
+  const acc = (cnt: number, ref: number, sum: number, sq: number): DarkAccumulator => ({
+    nCells: 1, nPixels,
+    count: new Uint32Array(buf, cnt, nPixels), rejected: new Uint32Array(nPixels), ref: new Float32Array(buf, ref, nPixels),
+    sum: new Float64Array(buf, sum, nPixels), sumSq: new Float64Array(buf, sq, nPixels),
+  });
+  return {
+    simd: {
+      memory, row: new Uint16Array(buf, at.row, cols + PAD_PIXELS),
+      gather: exports.gather as Gather, select: exports.select as Select, maxBelow: exports.maxBelow as MaxBelow,
+      correct: exports[commonModeCorrectName(parts)] as Correct, at,
+    },
+    offsetAdu: new Float32Array(buf, at.off, nPixels),
+    role: new Uint8Array(buf, at.role, nPixels),
+    corrected: acc(at.cnt, at.ref, at.sum, at.sq),
+    raw: parts.raw ? acc(at.rcnt, at.rref, at.rsum, at.rsq) : undefined,
+    maxAdu: parts.max ? new Float32Array(buf, at.max, nPixels) : undefined,
+    thresholdAdu: parts.threshold ? new Float32Array(buf, at.thr, nPixels) : undefined,
+    hitPixel: parts.threshold ? new Uint8Array(buf, at.hit, nPixels) : undefined,
+  };
+}
+
+/**
+ * fusedRowSegmentFrames (common-mode-noise-fused.ts) with the SIMD kernels, for u2 blocks and a state whose
+ * arrays are those of `simd`'s memory: same loop order (row by row across the frames), same medians
+ * (exact selection of the same ranks), same corrections and sums bit for bit.
+ * @param s - arrays and settings of the pass (in simd's memory)
+ * @param simd - the kernels and addresses
+ * @param data - raw u2 values, frame-major
+ * @param nPixels - values per frame
+ * @param f0 - first frame of the block to take
+ * @param f1 - end of the frames to take (exclusive)
+ * @param frameBase - index of the block's first frame among the run's non-empty frames (kept medians)
+ * @param counts - counters, updated
+ */
+export function fusedRowSegmentFramesSimd(
+  s: FusedRowSegmentState, simd: CommonModeSimdState, data: Uint16Array, nPixels: number, f0: number, f1: number, frameBase: number,
+  counts: FusedRowSegmentCounts,
+): void {
+  const { rows, cols, length, minPixels, cache } = s;
+  const { row, gather, select, maxBelow, correct, at } = simd;
+  const nSeg = Math.ceil(cols / length);
+  const groups = cache ? cache.groups : 0;
+  const hitsPerFrame = new Uint32Array(f1 - f0);
+  for (let r = 0; r < rows; r++) {
+    const r0 = r * cols;
+    for (let f = f0; f < f1; f++) {
+      const o = f * nPixels;
+      const base = (frameBase + f) * groups;
+      row.set(data.subarray(o + r0, o + r0 + cols));
+      let hits = 0;
+      for (let g = r * nSeg, start = r0; start < r0 + cols; g++, start += length) {
+        const n = Math.min(length, r0 + cols - start);
+        const dataAt = at.row + 2 * (start - r0);
+        let cm: number;
+        if (cache !== undefined && cache.reuse[g] === 1) cm = cache.medians[base + g];
+        else {
+          const good = gather(n, dataAt, at.off + 4 * start, at.role + start, at.keys);
+          if (good > minPixels) {
+            const kh = good >>> 1;
+            const upper = select(at.keys, kh, n);
+            cm = good & 1 ? upper : (maxBelow(at.keys, kh) + upper) / 2;
+          } else cm = NaN;
+          if (cache !== undefined) cache.medians[base + g] = cm;
+        }
+        if (cm === cm) counts.groupsCorrected++;
+        else cm = 0;
+        hits += correct(
+          n, dataAt, cm, at.off + 4 * start, at.role + start, at.cnt + 4 * start, at.ref + 4 * start, at.sum + 8 * start, at.sq + 8 * start,
+          at.rcnt && at.rcnt + 4 * start, at.rref && at.rref + 4 * start, at.rsum && at.rsum + 8 * start, at.rsq && at.rsq + 8 * start,
+          at.max && at.max + 4 * start, at.thr && at.thr + 4 * start, at.hit && at.hit + start,
+        );
+      }
+      hitsPerFrame[f - f0] += hits;
+    }
+  }
+  counts.groupsTotal += rows * nSeg * (f1 - f0);
+  for (const hits of hitsPerFrame) {
+    counts.excludedValues += hits;
+    if (hits > 0) counts.framesWithExclusions++;
+  }
+}
