@@ -10,7 +10,7 @@
  * arrays and the JS kernel; blocks of other element types than u2 take the JS kernel on the same arrays.
  */
 import type { DarkAccumulator } from './dark-accumulator.js';
-import type { WasmMemory } from './dark-pair-simd.js';
+import { wasmMemoryOf, wasmSimdSupported, type WasmMemory } from './wasm-simd-support.js';
 import type { FusedRowSegmentCounts, FusedRowSegmentState } from './common-mode-noise-fused.js';
 import { commonModeCorrectName, type CommonModeSimdParts } from './common-mode-simd-wat.js';
 import { COMMON_MODE_SIMD_WASM } from './common-mode-simd-wasm.js';
@@ -24,10 +24,8 @@ type Correct = (
 ) => number;
 
 interface WasmApi {
-  Memory: new (d: { initial: number; maximum?: number }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  validate(bytes: Uint8Array): boolean;
 }
 
 /** The kernels of one context and the byte addresses of its arrays in their memory (0 where a part is absent). */
@@ -58,26 +56,15 @@ export interface CommonModeSimdArrays {
   readonly hitPixel?: Uint8Array;
 }
 
-const WASM_PAGE_BYTES = 65536;
-/** Pages a 32-bit memory can have (4 GiB). */
-const MAX_PAGES = 65536;
 /** Pixels of padding after every array (the kernels read and write back up to 3 past a segment's end). */
 const PAD_PIXELS = 8;
 
 const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-let supported: boolean | undefined;
 let compiled: object | undefined;
 
-/** True when this runtime runs the WebAssembly SIMD kernels (the module validates; checked once per thread). */
+/** True when this runtime runs the WebAssembly SIMD kernels (wasmSimdSupported; a module that then fails to compile falls back to JavaScript). */
 export function commonModeSimdSupported(): boolean {
-  if (supported === undefined) {
-    try {
-      supported = api !== undefined && api.validate(Buffer.from(COMMON_MODE_SIMD_WASM, 'base64'));
-    } catch {
-      supported = false;
-    }
-  }
-  return supported;
+  return wasmSimdSupported();
 }
 
 /**
@@ -106,15 +93,13 @@ export function allocateCommonModeSimd(nPixels: number, cols: number, parts: Com
     off: take(4 * n), max: take(4 * n, parts.max), thr: take(4 * n, parts.threshold),
     role: take(n), hit: take(n, parts.threshold), row: take(2 * (cols + PAD_PIXELS)), keys: take(4 * (cols + PAD_PIXELS)),
   };
-  const pages = Math.ceil(bytes / WASM_PAGE_BYTES);
-  if (pages > MAX_PAGES) return undefined;
-  let memory: WasmMemory;
+  const memory = wasmMemoryOf(bytes, false);
+  if (!memory) return undefined; // over 4 GiB or refused: the JS kernel
   try {
-    memory = new api.Memory({ initial: pages, maximum: pages });
+    compiled ??= new api.Module(Buffer.from(COMMON_MODE_SIMD_WASM, 'base64'));
   } catch {
-    return undefined;
+    return undefined; // the module does not compile here: the JS kernel
   }
-  compiled ??= new api.Module(Buffer.from(COMMON_MODE_SIMD_WASM, 'base64'));
   const { exports } = new api.Instance(compiled, { env: { memory } });
   const buf = memory.buffer as ArrayBuffer;
   const acc = (cnt: number, ref: number, sum: number, sq: number): DarkAccumulator => ({

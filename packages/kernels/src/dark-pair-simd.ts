@@ -6,17 +6,13 @@
  * state. Where WebAssembly SIMD is missing, or the state would not fit in 4 GiB, the accumulator is
  * allocated on plain buffers and the JS kernel runs instead.
  */
-import { wasmSimdSupported } from './wasm-simd-support.js';
+import { alignBytes, instantiateOn, wasmMemoryOf, wasmSimdSupported, type WasmMemory, type WasmModuleCache } from './wasm-simd-support.js';
+
+export type { WasmMemory } from './wasm-simd-support.js';
 import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
 import { DARK_PAIR_SIMD_MAX_FRAMES } from './dark-pair-simd-wat.js';
 import type { CellOrder } from './frames-by-cell.js';
 import { DARK_PAIR_SIMD_SHARED_WASM, DARK_PAIR_SIMD_WASM } from './dark-pair-simd-wasm.js';
-
-/** The part of the WebAssembly.Memory API used here (the package's TypeScript lib has no WebAssembly types). */
-export interface WasmMemory {
-  /** The memory's bytes (a SharedArrayBuffer for a shared memory). */
-  readonly buffer: ArrayBuffer | SharedArrayBuffer;
-}
 
 /** Where the SIMD kernel finds a pair accumulator: its memory and the frame scratch in it. */
 export interface DarkPairWasmState {
@@ -29,31 +25,17 @@ export interface DarkPairWasmState {
 type Kernel = (ref: number, sum: number, sq: number, scr: number, slot: number, count: number) => void;
 type SetRef = (ref: number, scr: number, slot: number, count: number) => void;
 
-interface WasmApi {
-  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
-const WASM_PAGE_BYTES = 65536;
-/** Pages a 32-bit memory can have (4 GiB). */
-const MAX_PAGES = 65536;
 /** Frame slots of the scratch (two per frame of a chunk). */
 const SCRATCH_SLOTS = 2 * DARK_PAIR_SIMD_MAX_FRAMES;
 
-const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 /** Modules compiled by this thread, per memory kind (compiled where an accumulator is first used). */
-const modules: { shared?: object; unshared?: object } = {};
+const modules: WasmModuleCache = {};
 /** Instances of this thread per memory (a worker instantiates once for the memory it was given). */
 const instances = new WeakMap<WasmMemory, { setRef: SetRef; add: Kernel[] }>();
 
 /** True when this runtime runs the WebAssembly SIMD kernel (wasmSimdSupported; a module that then fails to compile falls back to JavaScript). */
 export function darkPairSimdSupported(): boolean {
   return wasmSimdSupported();
-}
-
-function wasmBytes(shared: boolean): Uint8Array {
-  return Buffer.from(shared ? DARK_PAIR_SIMD_SHARED_WASM : DARK_PAIR_SIMD_WASM, 'base64');
 }
 
 /**
@@ -65,21 +47,15 @@ function wasmBytes(shared: boolean): Uint8Array {
  * @returns zeroed views and the wasm state
  */
 export function allocateDarkPairWasm(nCells: number, nPixels: number, shared: boolean): Pick<DarkPairAccumulator, 'ref' | 'sum' | 'sumSq' | 'framesPerCell' | 'wasm'> | undefined {
-  if (!api || !darkPairSimdSupported()) return undefined;
+  if (!darkPairSimdSupported()) return undefined;
   const n = 2 * nCells * nPixels;
   // float64 arrays first (8-byte aligned), then the u16 reference, the counts and the scratch
   const sumAt = 0, sumSqAt = 8 * n, refAt = 16 * n;
-  const framesAt = align(refAt + 2 * n, 16);
-  const scratchAt = align(framesAt + 4 * nCells, 16);
+  const framesAt = alignBytes(refAt + 2 * n, 16);
+  const scratchAt = alignBytes(framesAt + 4 * nCells, 16);
   const bytes = scratchAt + 2 * SCRATCH_SLOTS * nPixels;
-  const pages = Math.ceil(bytes / WASM_PAGE_BYTES);
-  if (pages > MAX_PAGES) return undefined;
-  let memory: WasmMemory;
-  try {
-    memory = new api.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages, maximum: pages });
-  } catch {
-    return undefined; // address space or memory refused: plain buffers and the JS kernel
-  }
+  const memory = wasmMemoryOf(bytes, shared);
+  if (!memory) return undefined; // over 4 GiB or refused: plain buffers and the JS kernel
   const buf = memory.buffer;
   return {
     sum: new Float64Array(buf, sumAt, n),
@@ -90,23 +66,11 @@ export function allocateDarkPairWasm(nCells: number, nPixels: number, shared: bo
   };
 }
 
-function align(bytes: number, to: number): number {
-  return Math.ceil(bytes / to) * to;
-}
-
 function instanceFor(wasm: DarkPairWasmState): { setRef: SetRef; add: Kernel[] } | undefined {
   let inst = instances.get(wasm.memory);
   if (inst) return inst;
-  if (!api || !darkPairSimdSupported()) return undefined;
-  const shared = wasm.memory.buffer instanceof SharedArrayBuffer;
-  const kind = shared ? 'shared' : 'unshared';
-  let module: object;
-  try {
-    module = modules[kind] ??= new api.Module(wasmBytes(shared));
-  } catch {
-    return undefined; // the module does not compile here: the JavaScript kernel takes the blocks
-  }
-  const { exports } = new api.Instance(module, { env: { memory: wasm.memory } });
+  const exports = instantiateOn(wasm.memory, modules, { shared: DARK_PAIR_SIMD_SHARED_WASM, unshared: DARK_PAIR_SIMD_WASM });
+  if (!exports) return undefined; // the JavaScript kernel takes the blocks
   const add: Kernel[] = [];
   for (let f = 1; f <= DARK_PAIR_SIMD_MAX_FRAMES; f++) add[f] = exports[`add${f}`] as Kernel;
   inst = { setRef: exports.set_ref as SetRef, add };

@@ -8,9 +8,8 @@
  * the accumulator is allocated on plain buffers and the JS kernels run instead; masks, float data and
  * accepted gain values >= 16 always take the JS kernels.
  */
-import { wasmSimdSupported } from './wasm-simd-support.js';
+import { alignBytes, instantiateOn, wasmMemoryOf, wasmSimdSupported, type WasmMemory, type WasmModuleCache } from './wasm-simd-support.js';
 import type { DarkAccumulator } from './dark-accumulator.js';
-import type { WasmMemory } from './dark-pair-simd.js';
 import { DARK_SINGLE_SIMD_MAX_FRAMES, DARK_SINGLE_SIMD_KINDS, type DarkSingleSimdKind } from './dark-single-simd-wat.js';
 import { DARK_SINGLE_SIMD_SHARED_WASM, DARK_SINGLE_SIMD_WASM } from './dark-single-simd-wasm.js';
 import type { CellOrder } from './frames-by-cell.js';
@@ -28,32 +27,18 @@ export interface DarkSingleWasmState {
 /** Kernel: (cnt, rej, ref, sum, sq, scr, gscr, slot, mask, count), byte addresses of the range's first pixel. */
 type Kernel = (cnt: number, rej: number, ref: number, sum: number, sq: number, scr: number, gscr: number, slot: number, mask: number, count: number) => void;
 
-interface WasmApi {
-  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
-const WASM_PAGE_BYTES = 65536;
-/** Pages a 32-bit memory can have (4 GiB). */
-const MAX_PAGES = 65536;
 const SLOTS = DARK_SINGLE_SIMD_MAX_FRAMES;
 /** Pixels per kernel call (a multiple of 8): 8 frames of values and u1 gains, 768 KiB, stay in L2 cache for the kernel (larger calls are no faster). */
 const CHUNK_PIXELS = 32768;
 
-const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 /** Modules compiled by this thread, per memory kind (compiled where an accumulator is first used). */
-const modules: { shared?: object; unshared?: object } = {};
+const modules: WasmModuleCache = {};
 /** Kernels of this thread per memory and kind, index = frames of the chunk (a worker instantiates once per memory). */
 const instances = new WeakMap<WasmMemory, Record<DarkSingleSimdKind, Kernel[]>>();
 
 /** True when this runtime runs the WebAssembly SIMD kernel (wasmSimdSupported; a module that then fails to compile falls back to JavaScript). */
 export function darkSingleSimdSupported(): boolean {
   return wasmSimdSupported();
-}
-
-function wasmBytes(shared: boolean): Uint8Array {
-  return Buffer.from(shared ? DARK_SINGLE_SIMD_SHARED_WASM : DARK_SINGLE_SIMD_WASM, 'base64');
 }
 
 /**
@@ -65,21 +50,15 @@ function wasmBytes(shared: boolean): Uint8Array {
  * @returns zeroed views and the wasm state
  */
 export function allocateDarkSingleWasm(nCells: number, nPixels: number, shared: boolean): Omit<DarkAccumulator, 'nCells' | 'nPixels'> | undefined {
-  if (!api || !darkSingleSimdSupported()) return undefined;
+  if (!darkSingleSimdSupported()) return undefined;
   const n = nCells * nPixels;
   // float64 arrays first (8-byte aligned), then the 4-byte arrays and the scratch
   const sumAt = 0, sumSqAt = 8 * n, countAt = 16 * n, rejectedAt = 20 * n, refAt = 24 * n;
-  const valuesAt = align(28 * n, 16);
+  const valuesAt = alignBytes(28 * n, 16);
   const gainsAt = valuesAt + 2 * SLOTS * nPixels;
   const bytes = gainsAt + 2 * SLOTS * nPixels;
-  const pages = Math.ceil(bytes / WASM_PAGE_BYTES);
-  if (pages > MAX_PAGES) return undefined;
-  let memory: WasmMemory;
-  try {
-    memory = new api.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages, maximum: pages });
-  } catch {
-    return undefined; // address space or memory refused: plain buffers and the JS kernels
-  }
+  const memory = wasmMemoryOf(bytes, shared);
+  if (!memory) return undefined; // over 4 GiB or refused: plain buffers and the JS kernels
   const buf = memory.buffer;
   return {
     count: new Uint32Array(buf, countAt, n),
@@ -91,23 +70,11 @@ export function allocateDarkSingleWasm(nCells: number, nPixels: number, shared: 
   };
 }
 
-function align(bytes: number, to: number): number {
-  return Math.ceil(bytes / to) * to;
-}
-
 function kernelsFor(wasm: DarkSingleWasmState): Record<DarkSingleSimdKind, Kernel[]> | undefined {
   let inst = instances.get(wasm.memory);
   if (inst) return inst;
-  if (!api || !darkSingleSimdSupported()) return undefined;
-  const shared = wasm.memory.buffer instanceof SharedArrayBuffer;
-  const kind = shared ? 'shared' : 'unshared';
-  let module: object;
-  try {
-    module = modules[kind] ??= new api.Module(wasmBytes(shared));
-  } catch {
-    return undefined; // the module does not compile here: the JavaScript kernel takes the blocks
-  }
-  const { exports } = new api.Instance(module, { env: { memory: wasm.memory } });
+  const exports = instantiateOn(wasm.memory, modules, { shared: DARK_SINGLE_SIMD_SHARED_WASM, unshared: DARK_SINGLE_SIMD_WASM });
+  if (!exports) return undefined; // the JavaScript kernels take the blocks
   inst = { plain: [], g8: [], g16: [] };
   for (const k of DARK_SINGLE_SIMD_KINDS) {
     for (let f = 1; f <= DARK_SINGLE_SIMD_MAX_FRAMES; f++) inst[k][f] = exports[k === 'plain' ? `plain${f}` : `${k}_${f}`] as Kernel;
