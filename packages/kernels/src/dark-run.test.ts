@@ -3,6 +3,7 @@ import { Random, type FrameBlock, type FrameStream } from '@detcal/core';
 import { createCpuBackend } from './cpu-backend.js';
 import { closeDarkPassReuse, darkPass, type DarkPassReuse } from './dark-run.js';
 import { darkBadPixels } from './dark-bad-pixels.js';
+import { prestartDarkWorkers } from './dark-worker-spares.js';
 
 /** An AGIPD-like stream: u2 analog and digital values per frame, `nCells` cells per train, blocks of `blockFrames`. */
 function stream(nTrains: number, nCells: number, nPixels: number, blockFrames: number): { s: FrameStream; analog: Uint16Array; digital: Uint16Array } {
@@ -62,6 +63,15 @@ describe('darkPass over analog + digital runs (compact pair accumulator)', () =>
       r.digitalMean!.forEach((v, k) => expect(Math.abs(v - d.mean[k])).toBeLessThan(1e-3));
       r.digitalStd!.forEach((v, k) => expect(Math.abs(v - d.std[k])).toBeLessThan(1e-4));
     }
+  });
+
+  it('takes workers started ahead (prestartDarkWorkers) and gives the same statistics', async () => {
+    const { s } = stream(6, 5, nPixels, 10);
+    prestartDarkWorkers(2);
+    const r = await darkPass(s, { backend: createCpuBackend(), nCells: 5, digital: true, threads: 2 });
+    const one = await darkPass(s, { backend: createCpuBackend(), nCells: 5, digital: true, threads: 1 });
+    expect(Array.from(r.meanAdu)).toEqual(Array.from(one.meanAdu));
+    expect(Array.from(r.digitalStd!)).toEqual(Array.from(one.digitalStd!));
   });
 
   it('writes into given output views and reuses one accumulator across passes', async () => {

@@ -4,20 +4,17 @@
  * the workers while the next is read, so reading and accumulating overlap without bubbles (a consumer
  * reading into reused buffers needs keep >= BLOCKS_QUEUED + 1). Memory: two block slots on top of the state.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { BlockData, GainData } from './compute-backend.js';
 import type { DarkAccumulator } from './dark-accumulator.js';
-import { builtExecArgv, builtWorkerUrl } from './built-worker.js';
+import { takeDarkWorker } from './dark-worker-spares.js';
 import { sharedCopy } from './shared-copy.js';
 import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
 import { addBadPixelCounts, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
 import type { DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
 import type { DarkWorkerBlock, DarkWorkerFinishReply, DarkWorkerInit, DarkWorkerPairBlock, DarkWorkerPairFinalizeRange, DarkWorkerPairFinish, DarkWorkerRules, DarkWorkerSingleFinalizeRange, RuleInputs } from './dark-worker.js';
 
-/** The compiled worker script (dist/dark-worker.js, also when this module runs from src under a test runner). */
-export function darkWorkerUrl(): URL {
-  return builtWorkerUrl('dark-worker.js', 'dark');
-}
+export { darkWorkerUrl } from './dark-worker-spares.js';
 
 type Slot = { data?: BlockData; gain?: GainData; mask?: Uint8Array };
 
@@ -58,11 +55,10 @@ export class DarkWorkerPool {
    * @param digital - shared accumulator of the gain values, if wanted (not with a pair accumulator)
    */
   constructor(threads: number, analog: DarkAccumulator | DarkPairAccumulator, digital?: DarkAccumulator) {
-    const url = darkWorkerUrl();
     this.nCells = analog.nCells;
     this.threads = threads;
     for (let t = 0; t < threads; t++) {
-      const w = new Worker(url, { execArgv: builtExecArgv() });
+      const w = takeDarkWorker();
       w.on('error', (err) => this.fail(err));
       w.on('message', (m: number | DarkWorkerFinishReply) => (typeof m === 'number' ? this.finished(m) : this.finished(m.id, m.counts)));
       this.workers.push(w);

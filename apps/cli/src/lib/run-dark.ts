@@ -7,7 +7,7 @@
 import { DetcalError, type Conditions, type ConstantSet, type DarkRequest, type DetectorPlugin, type FrameStream, type ParameterValue } from '@detcal/core';
 import { writeConstantsFile, type WrittenFile } from '@detcal/hdf5';
 import { streamConstantsToFile } from './stream-constants-to-file.js';
-import { selectBackend, type BackendPreference } from '@detcal/kernels';
+import { prestartDarkWorkers, selectBackend, type BackendPreference } from '@detcal/kernels';
 import { openRun, type RunSelection } from './open-runs.js';
 import type { Progress } from './progress.js';
 import { summarizeConstants, summarizeConstantsFile, type ConstantSetSummary } from './summarize-constants.js';
@@ -76,6 +76,8 @@ export async function runDark(plugin: DetectorPlugin, job: DarkJob, progress: Pr
   const method = job.method ?? methods[0];
   if (!methods.includes(method)) throw new DetcalError('BAD_INPUT', `--method ${method} is not available for ${plugin.id}: use one of ${methods.join(', ')}`);
   const t0 = performance.now();
+  // the accumulation workers load their modules on the idle core while this thread opens the runs
+  if (job.backend !== 'gpu' && job.threads > 1) prestartDarkWorkers(job.threads);
   const streams: FrameStream[] = [];
   for (const input of job.runs) streams.push(await openRun(plugin, input, job.selection));
   const selection = selectBackend(job.backend);
