@@ -3,7 +3,7 @@ import { Random, type FrameBlock, type FrameStream } from '@detcal/core';
 import { createCpuBackend } from './cpu-backend.js';
 import { closeDarkPassReuse, darkPass, type DarkPassReuse } from './dark-run.js';
 import { darkBadPixels } from './dark-bad-pixels.js';
-import { prestartDarkWorkers } from './dark-worker-spares.js';
+import { prestartDarkWorkers } from './worker-spares.js';
 
 /** An AGIPD-like stream: u2 analog and digital values per frame, `nCells` cells per train, blocks of `blockFrames`. */
 function stream(nTrains: number, nCells: number, nPixels: number, blockFrames: number): { s: FrameStream; analog: Uint16Array; digital: Uint16Array } {

@@ -7,14 +7,14 @@
 import type { Worker } from 'node:worker_threads';
 import type { BlockData, GainData } from './compute-backend.js';
 import type { DarkAccumulator } from './dark-accumulator.js';
-import { takeDarkWorker } from './dark-worker-spares.js';
+import { darkWorkerUrl, takeWorker } from './worker-spares.js';
 import { sharedCopy } from './shared-copy.js';
 import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
 import { addBadPixelCounts, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
 import type { DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
 import type { DarkWorkerBlock, DarkWorkerFinishReply, DarkWorkerInit, DarkWorkerPairBlock, DarkWorkerPairFinalizeRange, DarkWorkerPairFinish, DarkWorkerRules, DarkWorkerSingleFinalizeRange, RuleInputs } from './dark-worker.js';
 
-export { darkWorkerUrl } from './dark-worker-spares.js';
+export { darkWorkerUrl } from './worker-spares.js';
 
 type Slot = { data?: BlockData; gain?: GainData; mask?: Uint8Array };
 
@@ -58,7 +58,7 @@ export class DarkWorkerPool {
     this.nCells = analog.nCells;
     this.threads = threads;
     for (let t = 0; t < threads; t++) {
-      const w = takeDarkWorker();
+      const w = takeWorker(darkWorkerUrl());
       w.on('error', (err) => this.fail(err));
       w.on('message', (m: number | DarkWorkerFinishReply) => (typeof m === 'number' ? this.finished(m) : this.finished(m.id, m.counts)));
       this.workers.push(w);

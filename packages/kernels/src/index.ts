@@ -26,7 +26,7 @@ export * from './frame-stream-from-run.js';
 export * from './dark-single-gain.js';
 export * from './dark-psana.js';
 export * from './dark-worker-pool.js';
-export { prestartDarkWorkers } from './dark-worker-spares.js';
+export { prestartDarkWorkers } from './worker-spares.js';
 export * from './common-mode-noise-context.js';
 export * from './common-mode-noise-pool.js';
 export * from './common-mode-median-cache.js';
