@@ -23,8 +23,10 @@
  *
  * Exports: gather (offset-subtracted values of a segment as median keys: +Infinity for pixels that are not
  * good or NaN, so a selection of rank k < good over the whole segment is the selection over the good values
- * alone), select (k-th smallest key, in place), maxBelow (largest of the first k keys) and correct_<parts>
- * (correct and accumulate one segment; returns the values left out as hits).
+ * alone), median (np.median of the good values from the keys: brackets the middle ranks by counting and
+ * compacting with f32x4 compares, falls back to select), select (k-th smallest key, in place), maxBelow
+ * (largest of the first k keys) and correct_<parts> (correct and accumulate one segment; returns the values
+ * left out as hits).
  */
 
 /** The optional parts of the correct-and-accumulate kernel. */
@@ -66,7 +68,7 @@ const LANES = '(v128.const i32x4 0 1 2 3)';
  * @returns WebAssembly text format
  */
 export function commonModeSimdWat(): string {
-  const lines = ['(module', '  (import "env" "memory" (memory 1))', gatherFunc(), selectFunc(), maxBelowFunc()];
+  const lines = ['(module', '  (import "env" "memory" (memory 1))', gatherFunc(), selectFunc(), maxBelowFunc(), medianFunc()];
   for (const parts of COMMON_MODE_SIMD_PARTS) lines.push(correctFunc(parts));
   lines.push(')');
   return lines.join('\n') + '\n';
@@ -139,7 +141,7 @@ function selectFunc(): string {
   const order = (x: string, y: string): string => `
       (if (f32.lt ${ld(get(y))} ${ld(get(x))}) (then
         (local.set $t ${ld(get(y))}) ${st(get(y), ld(get(x)))} ${st(get(x), get('t'))}))`;
-  return `  (func (export "select") (param $a i32) (param $k i32) (param $n i32) (result f32)
+  return `  (func $select (export "select") (param $a i32) (param $k i32) (param $n i32) (result f32)
     (local $l i32) (local $r i32) (local $m i32) (local $s i32) (local $i i32) (local $j i32) (local $before i32)
     (local $pivot f32) (local $t f32) (local $v f32)
     (local.set $r (i32.sub (local.get $n) (i32.const 1)))
@@ -203,7 +205,7 @@ function selectFunc(): string {
 
 /** maxBelow(a, k) -> the largest of a[0, k) (k >= 1, NaN-free), the lower middle value of an even count. */
 function maxBelowFunc(): string {
-  return `  (func (export "maxBelow") (param $a i32) (param $k i32) (result f32)
+  return `  (func $maxBelow (export "maxBelow") (param $a i32) (param $k i32) (result f32)
     (local $i i32) (local $m f32) (local $v f32)
     (local.set $m (f32.load (local.get $a)))
     (local.set $i (i32.const 1))
@@ -214,6 +216,205 @@ function maxBelowFunc(): string {
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $px)))
     (local.get $m))`;
+}
+
+/** Bytes of the median's work area: the left-pack table (16 x 16 bytes), the sorted sample (16 f32), then the bracket buffer. */
+export const MEDIAN_TABLE_BYTES = 256;
+/** Byte offset of the sorted sample in the median's work area. */
+const SAMPLE_AT = MEDIAN_TABLE_BYTES;
+/** Byte offset of the bracket buffer in the median's work area. */
+export const MEDIAN_BUFFER_AT = SAMPLE_AT + 64;
+
+/**
+ * The left-pack table of the median's compaction: for each 4-bit lane mask, the i8x16.swizzle control
+ * that moves the f32 lanes whose bit is set to the front (in order); the other lanes are don't-care.
+ * @returns 256 bytes, entry m at 16 m
+ */
+export function medianLeftPackTable(): Uint8Array {
+  const t = new Uint8Array(MEDIAN_TABLE_BYTES);
+  for (let m = 0; m < 16; m++) {
+    let o = 0;
+    for (let lane = 0; lane < 4; lane++) {
+      if ((m >> lane) & 1) {
+        for (let b = 0; b < 4; b++) t[16 * m + 4 * o + b] = 4 * lane + b;
+        o++;
+      }
+    }
+  }
+  return t;
+}
+
+/** Fewest keys (rounded up to 8) for which median samples, counts and compacts; fewer take select directly. */
+export const MEDIAN_MIN_KEYS = 64;
+/** Keys the median's buffer holds beyond the segment (padding of its loops). */
+export const MEDIAN_BUFFER_PAD = 32;
+/**
+ * Probes of the counting pass over the first bracket, in keys (at the bracket's mean density) from the
+ * estimated middle: the nearest either side of the middle ranks bound the second bracket (~16 keys).
+ */
+const MEDIAN_PROBES = [-30, -15, -6, 6, 15, 30];
+/** Brackets of at most this many keys are ranked directly (4 vectors). */
+const MEDIAN_RANKED = 16;
+
+/**
+ * Text that moves the keys of [src, src + 4 n8) in [pa, pb] to dst (left-pack: an i8x16.swizzle from the
+ * table per 4 keys, 8 keys a step) and sets $lt = #(x < pa), $le = #(x <= pb), $m = keys moved, $p = the
+ * end of those in dst.
+ */
+function packText(src: string, n8: string, dst: string): string {
+  const get = (n: string): string => `(local.get $${n})`;
+  const hsum = (v: string): string => `(i32.add (i32.add (i32x4.extract_lane 0 ${v}) (i32x4.extract_lane 1 ${v})) (i32.add (i32x4.extract_lane 2 ${v}) (i32x4.extract_lane 3 ${v})))`;
+  const L: string[] = [];
+  L.push(`      (local.set $va (f32x4.splat ${get('pa')})) (local.set $vb (f32x4.splat ${get('pb')}))`);
+  L.push(`      (local.set $ca ${ZERO}) (local.set $cb ${ZERO}) (local.set $i (i32.const 0)) (local.set $p ${dst})`);
+  L.push('      (loop $pack');
+  for (const [v, off] of [['x', 0], ['y', 16]] as const) {
+    L.push(`        (local.set $${v} (v128.load offset=${off} align=4 (i32.add ${src} (i32.shl ${get('i')} (i32.const 2)))))`);
+    L.push(`        (local.set $lta (f32x4.lt ${get(v)} ${get('va')}))`);
+    L.push(`        (local.set $leb (f32x4.le ${get(v)} ${get('vb')}))`);
+    L.push(`        (local.set $ca (i32x4.sub ${get('ca')} ${get('lta')}))`);
+    L.push(`        (local.set $cb (i32x4.sub ${get('cb')} ${get('leb')}))`);
+    L.push(`        (local.set $bits (i32x4.bitmask (v128.andnot ${get('leb')} ${get('lta')})))`);
+    L.push(`        (v128.store align=4 ${get('p')} (i8x16.swizzle ${get(v)} (v128.load (i32.add ${get('work')} (i32.shl ${get('bits')} (i32.const 4))))))`);
+    L.push(`        (local.set $p (i32.add ${get('p')} (i32.shl (i32.popcnt ${get('bits')}) (i32.const 2))))`);
+  }
+  L.push(`        (br_if $pack (i32.lt_s (local.tee $i (i32.add ${get('i')} (i32.const 8))) ${n8})))`);
+  L.push(`      (local.set $lt ${hsum(get('ca'))}) (local.set $le ${hsum(get('cb'))})`);
+  L.push(`      (local.set $m (i32.shr_u (i32.sub ${get('p')} ${dst}) (i32.const 2)))`);
+  return L.join('\n');
+}
+
+/**
+ * median(keys, n, good, work) -> np.median of the good values. The keys a[0, n) hold the good values and
+ * +Infinity for the rest (gather, which also sets the keys up to n rounded up to 4 to +Infinity; median
+ * sets 4 more, so that its loops take 8 keys a step). With kLow <= kh the middle ranks (equal for an odd
+ * count) and a[k] the k-th smallest key, the result is a[kh] for an odd count, else (a[kLow] + a[kh]) / 2
+ * in float64: the same number as select and maxBelow give. Instead of partitioning all the keys it
+ * (1) sorts a sample of 16 keys by their ranks and takes A and B a quarter of the sample below and above
+ * its middle; (2) moves the keys in [A, B] to the buffer (left-pack by a table of swizzles), counting
+ * #(x < A) and #(x <= B) with f32x4 compares: #(x < A) <= kLow and #(x <= B) > kh put both middle ranks
+ * among the moved keys, shifted by #(x < A); (3) counts the buffered keys below six probes placed around
+ * the middle by linear interpolation between A and B, narrows [A, B] to the nearest probes that still
+ * hold the middle ranks and moves those keys back to the key array; (4) takes the middle ranks of the
+ * last few keys as the largest key with at most k keys below it (every key ranked against every other,
+ * f32x4), or with select and maxBelow. Only brackets whose counts hold both middle ranks are used,
+ * whatever the sample and probes are: a sample that misses the middle, few keys, or a sample with few
+ * good keys take select over all the keys; so the sample and probes only change the speed.
+ */
+function medianFunc(): string {
+  const get = (n: string): string => `(local.get $${n})`;
+  const np = MEDIAN_PROBES.length;
+  const L: string[] = [];
+  L.push(`  (func (export "median") (param $a i32) (param $n i32) (param $good i32) (param $work i32) (result f64)`);
+  L.push('    (local $kh i32) (local $kLow i32) (local $n8 i32) (local $i i32) (local $f i32) (local $lo i32) (local $hi i32)');
+  L.push('    (local $lt i32) (local $le i32) (local $m i32) (local $buf i32) (local $src i32) (local $p i32) (local $bits i32) (local $k i32)');
+  L.push('    (local $pa f32) (local $pb f32) (local $t f64) (local $w f64) (local $upper f32) (local $x v128) (local $y v128) (local $va v128) (local $vb v128)');
+  L.push('    (local $ca v128) (local $cb v128) (local $lta v128) (local $leb v128)');
+  for (let q = 0; q < 4; q++) L.push(`    (local $s${q} v128) (local $r${q} v128)`);
+  for (let j = 0; j < np; j++) L.push(`    (local $q${j} f32) (local $v${j} v128) (local $c${j} v128)`);
+  const hsum = (v: string): string => `(i32.add (i32.add (i32x4.extract_lane 0 ${v}) (i32x4.extract_lane 1 ${v})) (i32.add (i32x4.extract_lane 2 ${v}) (i32x4.extract_lane 3 ${v})))`;
+  const padInf = (at: string): string => [0, 16, 32, 48].map((o) => `(v128.store offset=${o} align=4 ${at} ${INF4})`).join(' ');
+  L.push(`    (local.set $kh (i32.shr_u ${get('good')} (i32.const 1)))`);
+  L.push(`    (local.set $kLow (i32.sub (i32.add ${get('kh')} (i32.and ${get('good')} (i32.const 1))) (i32.const 1)))`);
+  L.push(`    (local.set $n8 (i32.and (i32.add ${get('n')} (i32.const 7)) (i32.const -8)))`);
+  L.push(`    (local.set $buf (i32.add ${get('work')} (i32.const ${MEDIAN_BUFFER_AT})))`);
+  L.push('    (block $ranked');
+  L.push('    (block $selectBuf');
+  L.push('    (block $slow');
+  L.push(`      (br_if $slow (i32.lt_s ${get('n8')} (i32.const ${MEDIAN_MIN_KEYS})))`);
+  // keys [n4, n4 + 4) are +Infinity: the loops below take 8 keys a step up to n8
+  L.push(`      (v128.store align=4 (i32.add ${get('a')} (i32.shl (i32.and (i32.add ${get('n')} (i32.const 3)) (i32.const -4)) (i32.const 2))) ${INF4})`);
+  // (1) the sample: 4 vectors at quarters of the keys; the rank of a value is the number of sample values below it
+  for (let q = 0; q < 4; q++) {
+    L.push(`      (local.set $s${q} (v128.load align=4 (i32.add ${get('a')} (i32.shl (i32.mul (i32.shr_u ${get('n8')} (i32.const 4)) (i32.const ${4 * q})) (i32.const 2)))))`);
+    L.push(`      (local.set $r${q} ${ZERO})`);
+  }
+  for (let q = 0; q < 4; q++) {
+    for (let l = 0; l < 4; l++) {
+      L.push(`      (local.set $x (f32x4.splat (f32x4.extract_lane ${l} ${get(`s${q}`)})))`);
+      for (let p = 0; p < 4; p++) L.push(`      (local.set $r${p} (i32x4.sub ${get(`r${p}`)} (f32x4.lt ${get('x')} ${get(`s${p}`)})))`);
+    }
+  }
+  // equal values share a slot: a slot may keep an older key (never NaN), which only costs speed
+  const samp = (i: string): string => `(i32.add ${get('work')} (i32.add (i32.shl ${i} (i32.const 2)) (i32.const ${SAMPLE_AT})))`;
+  for (let q = 0; q < 4; q++) {
+    for (let l = 0; l < 4; l++) L.push(`      (f32.store ${samp(`(i32x4.extract_lane ${l} ${get(`r${q}`)})`)} (f32x4.extract_lane ${l} ${get(`s${q}`)}))`);
+  }
+  // f finite sample values: A and B a quarter of them below and above their middle
+  L.push(`      (local.set $x (i32x4.add (i32x4.add (f32x4.lt ${get('s0')} ${INF4}) (f32x4.lt ${get('s1')} ${INF4})) (i32x4.add (f32x4.lt ${get('s2')} ${INF4}) (f32x4.lt ${get('s3')} ${INF4}))))`);
+  L.push(`      (local.set $f (i32.sub (i32.const 0) ${hsum(get('x'))}))`);
+  L.push(`      (br_if $slow (i32.lt_s ${get('f')} (i32.const 4)))`);
+  L.push(`      (local.set $lo (i32.sub (i32.shr_u (i32.sub ${get('f')} (i32.const 1)) (i32.const 1)) (i32.shr_u ${get('f')} (i32.const 2))))`);
+  L.push(`      (local.set $hi (i32.add (i32.shr_u ${get('f')} (i32.const 1)) (i32.shr_u ${get('f')} (i32.const 2))))`);
+  L.push(`      (local.set $pa (f32.load ${samp(get('lo'))}))`);
+  L.push(`      (local.set $pb (f32.load ${samp(get('hi'))}))`);
+  // (2) the keys in [A, B] to the buffer; from here on the middle ranks are those among the buffered keys
+  L.push(packText(get('a'), get('n8'), get('buf')));
+  L.push(`      (br_if $slow (i32.eqz (i32.and (i32.and (i32.le_s ${get('lt')} ${get('kLow')}) (i32.gt_s ${get('le')} ${get('kh')})) (i32.eq ${get('m')} (i32.sub ${get('le')} ${get('lt')})))))`);
+  L.push(`      (local.set $kh (i32.sub ${get('kh')} ${get('lt')})) (local.set $kLow (i32.sub ${get('kLow')} ${get('lt')}))`);
+  L.push(`      ${padInf(get('p'))}`);
+  L.push(`      (local.set $src ${get('buf')})`);
+  // (3) probes around the middle, w values per key apart: a probe q with #(x < q) <= kLow can be A, one with #(x < q) > kh can be B
+  L.push(`      (if (i32.and (i32.gt_s ${get('m')} (i32.const ${MEDIAN_RANKED})) (i32.and (f32.lt ${get('pa')} ${get('pb')}) (f32.lt ${get('pb')} (f32.const inf)))) (then`);
+  L.push(`        (local.set $n8 (i32.and (i32.add ${get('m')} (i32.const 7)) (i32.const -8)))`);
+  L.push(`        (local.set $w (f64.div (f64.sub (f64.promote_f32 ${get('pb')}) (f64.promote_f32 ${get('pa')})) (f64.convert_i32_s ${get('m')})))`);
+  L.push(`        (local.set $t (f64.add (f64.promote_f32 ${get('pa')}) (f64.mul ${get('w')} (f64.add (f64.mul (f64.convert_i32_s (i32.add ${get('kLow')} ${get('kh')})) (f64.const 0.5)) (f64.const 0.5)))))`);
+  for (let j = 0; j < np; j++) {
+    L.push(`        (local.set $q${j} (f32.demote_f64 (f64.add ${get('t')} (f64.mul ${get('w')} (f64.const ${MEDIAN_PROBES[j]})))))`);
+    L.push(`        (local.set $v${j} (f32x4.splat ${get(`q${j}`)})) (local.set $c${j} ${ZERO})`);
+  }
+  L.push(`        (local.set $i (i32.const 0))`);
+  L.push('        (loop $probe');
+  L.push(`          (local.set $x (v128.load align=4 (i32.add ${get('buf')} (i32.shl ${get('i')} (i32.const 2)))))`);
+  L.push(`          (local.set $y (v128.load offset=16 align=4 (i32.add ${get('buf')} (i32.shl ${get('i')} (i32.const 2)))))`);
+  for (let j = 0; j < np; j++) {
+    L.push(`          (local.set $c${j} (i32x4.add (local.get $c${j}) (i32x4.add (f32x4.lt ${get('x')} ${get(`v${j}`)}) (f32x4.lt ${get('y')} ${get(`v${j}`)}))))`);
+  }
+  L.push(`          (br_if $probe (i32.lt_s (local.tee $i (i32.add ${get('i')} (i32.const 8))) ${get('n8')})))`);
+  for (let j = 0; j < np; j++) {
+    L.push(`        (local.set $lt (i32.sub (i32.const 0) ${hsum(get(`c${j}`))}))`);
+    L.push(`        (if (i32.and (i32.le_s ${get('lt')} ${get('kLow')}) (f32.gt ${get(`q${j}`)} ${get('pa')})) (then (local.set $pa ${get(`q${j}`)})))`);
+    L.push(`        (if (i32.and (i32.gt_s ${get('lt')} ${get('kh')}) (f32.lt ${get(`q${j}`)} ${get('pb')})) (then (local.set $pb ${get(`q${j}`)})))`);
+  }
+  // the keys in the narrower [A, B] back to the key array (no longer needed)
+  L.push(packText(get('buf'), get('n8'), get('a')));
+  L.push(`        (br_if $selectBuf (i32.eqz (i32.and (i32.and (i32.le_s ${get('lt')} ${get('kLow')}) (i32.gt_s ${get('le')} ${get('kh')})) (i32.eq ${get('m')} (i32.sub ${get('le')} ${get('lt')})))))`);
+  L.push(`        (local.set $kh (i32.sub ${get('kh')} ${get('lt')})) (local.set $kLow (i32.sub ${get('kLow')} ${get('lt')}))`);
+  L.push(`        ${padInf(get('p'))}`);
+  L.push(`        (local.set $src ${get('a')})))`);
+  L.push(`      (br_if $ranked (i32.le_s ${get('m')} (i32.const ${MEDIAN_RANKED})))`);
+  // select over the last bracket
+  L.push(`      (local.set $upper (call $select ${get('src')} ${get('kh')} ${get('m')}))`);
+  L.push(`      (if (i32.eq ${get('kLow')} ${get('kh')}) (then (return (f64.promote_f32 ${get('upper')}))))`);
+  L.push(`      (return (f64.div (f64.add (f64.promote_f32 (call $maxBelow ${get('src')} ${get('kh')})) (f64.promote_f32 ${get('upper')})) (f64.const 2))))`);
+  // select over all the keys
+  L.push(`    (local.set $upper (call $select ${get('a')} ${get('kh')} ${get('n')}))`);
+  L.push(`    (if (i32.eq ${get('kLow')} ${get('kh')}) (then (return (f64.promote_f32 ${get('upper')}))))`);
+  L.push(`    (return (f64.div (f64.add (f64.promote_f32 (call $maxBelow ${get('a')} ${get('kh')})) (f64.promote_f32 ${get('upper')})) (f64.const 2))))`);
+  // select over the first bracket (the second missed: cannot happen for NaN-free keys, kept as a guard)
+  L.push(`    (local.set $upper (call $select ${get('buf')} ${get('kh')} ${get('m')}))`);
+  L.push(`    (if (i32.eq ${get('kLow')} ${get('kh')}) (then (return (f64.promote_f32 ${get('upper')}))))`);
+  L.push(`    (return (f64.div (f64.add (f64.promote_f32 (call $maxBelow ${get('buf')} ${get('kh')})) (f64.promote_f32 ${get('upper')})) (f64.const 2))))`);
+  // (4) m <= 16 keys (and +Infinity after them) as 4 vectors: r = #(keys < x) per key x; the k-th smallest is the largest x with r <= k
+  for (let q = 0; q < 4; q++) {
+    L.push(`    (local.set $s${q} (v128.load offset=${16 * q} align=4 ${get('src')})) (local.set $r${q} ${ZERO})`);
+  }
+  L.push(`    (local.set $i (i32.const 0)) (local.set $m (i32.shl ${get('m')} (i32.const 2)))`);
+  L.push('    (loop $rank');
+  L.push(`      (local.set $x (v128.load32_splat align=4 (i32.add ${get('src')} ${get('i')})))`);
+  for (let q = 0; q < 4; q++) L.push(`      (local.set $r${q} (i32x4.sub ${get(`r${q}`)} (f32x4.lt ${get('x')} ${get(`s${q}`)})))`);
+  L.push(`      (br_if $rank (i32.lt_s (local.tee $i (i32.add ${get('i')} (i32.const 4))) ${get('m')})))`);
+  /** Text of the largest key with at most k keys below it (the k-th smallest). */
+  const kth = (k: string): string => {
+    const pick = (q: number): string => `(v128.bitselect ${get(`s${q}`)} (v128.const f32x4 -inf -inf -inf -inf) (i32x4.le_s ${get(`r${q}`)} (i32x4.splat ${k})))`;
+    return `(local.set $x (f32x4.max (f32x4.max ${pick(0)} ${pick(1)}) (f32x4.max ${pick(2)} ${pick(3)})))
+    (local.set $x (f32x4.max ${get('x')} (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${get('x')} ${get('x')})))
+    (f32.max (f32x4.extract_lane 0 ${get('x')}) (f32x4.extract_lane 1 ${get('x')}))`;
+  };
+  L.push(`    (local.set $upper ${kth(get('kh'))})`);
+  L.push(`    (if (i32.eq ${get('kLow')} ${get('kh')}) (then (return (f64.promote_f32 ${get('upper')}))))`);
+  L.push(`    (f64.div (f64.add (f64.promote_f32 ${kth(get('kLow'))}) (f64.promote_f32 ${get('upper')})) (f64.const 2)))`);
+  return L.join('\n');
 }
 
 /**

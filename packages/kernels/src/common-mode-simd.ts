@@ -12,12 +12,15 @@
 import type { DarkAccumulator } from './dark-accumulator.js';
 import { wasmMemoryOf, wasmSimdSupported, type WasmMemory } from './wasm-simd-support.js';
 import type { FusedRowSegmentCounts, FusedRowSegmentState } from './common-mode-noise-fused.js';
-import { commonModeCorrectName, type CommonModeSimdParts } from './common-mode-simd-wat.js';
+import {
+  commonModeCorrectName, MEDIAN_BUFFER_AT, MEDIAN_BUFFER_PAD, medianLeftPackTable, type CommonModeSimdParts,
+} from './common-mode-simd-wat.js';
 import { COMMON_MODE_SIMD_WASM } from './common-mode-simd-wasm.js';
 
 type Gather = (n: number, data: number, off: number, role: number, keys: number) => number;
 type Select = (a: number, k: number, n: number) => number;
 type MaxBelow = (a: number, k: number) => number;
+type Median = (a: number, n: number, good: number, work: number) => number;
 type Correct = (
   n: number, data: number, cm: number, off: number, role: number, cnt: number, ref: number, sum: number, sq: number,
   rcnt: number, rref: number, rsum: number, rsq: number, max: number, thr: number, hit: number,
@@ -37,10 +40,14 @@ export interface CommonModeSimdState {
   readonly gather: Gather;
   readonly select: Select;
   readonly maxBelow: MaxBelow;
+  /** np.median of the good values among the keys: what select and maxBelow give, found by counting and compacting. */
+  readonly median: Median;
   readonly correct: Correct;
   readonly at: {
     off: number; role: number; cnt: number; ref: number; sum: number; sq: number; rcnt: number; rref: number; rsum: number; rsq: number;
     max: number; thr: number; hit: number; row: number; keys: number;
+    /** The median's work area: left-pack table, sample, bracket buffer. */
+    med: number;
   };
 }
 
@@ -91,7 +98,9 @@ export function allocateCommonModeSimd(nPixels: number, cols: number, parts: Com
     sum: take(8 * n), sq: take(8 * n), rsum: take(8 * n, parts.raw), rsq: take(8 * n, parts.raw),
     cnt: take(4 * n), ref: take(4 * n), rcnt: take(4 * n, parts.raw), rref: take(4 * n, parts.raw),
     off: take(4 * n), max: take(4 * n, parts.max), thr: take(4 * n, parts.threshold),
-    role: take(n), hit: take(n, parts.threshold), row: take(2 * (cols + PAD_PIXELS)), keys: take(4 * (cols + PAD_PIXELS)),
+    role: take(n), hit: take(n, parts.threshold), row: take(2 * (cols + PAD_PIXELS)),
+    // the median pads the keys and its buffer with +Infinity and moves a bracket back into the keys
+    keys: take(4 * (cols + MEDIAN_BUFFER_PAD)), med: take(MEDIAN_BUFFER_AT + 4 * (cols + MEDIAN_BUFFER_PAD)),
   };
   const memory = wasmMemoryOf(bytes, false);
   if (!memory) return undefined; // over 4 GiB or refused: the JS kernel
@@ -102,6 +111,7 @@ export function allocateCommonModeSimd(nPixels: number, cols: number, parts: Com
   }
   const { exports } = new api.Instance(compiled, { env: { memory } });
   const buf = memory.buffer as ArrayBuffer;
+  new Uint8Array(buf, at.med).set(medianLeftPackTable());
   const acc = (cnt: number, ref: number, sum: number, sq: number): DarkAccumulator => ({
     nCells: 1, nPixels,
     count: new Uint32Array(buf, cnt, nPixels), rejected: new Uint32Array(nPixels), ref: new Float32Array(buf, ref, nPixels),
@@ -111,7 +121,7 @@ export function allocateCommonModeSimd(nPixels: number, cols: number, parts: Com
     simd: {
       memory, row: new Uint16Array(buf, at.row, cols + PAD_PIXELS),
       gather: exports.gather as Gather, select: exports.select as Select, maxBelow: exports.maxBelow as MaxBelow,
-      correct: exports[commonModeCorrectName(parts)] as Correct, at,
+      median: exports.median as Median, correct: exports[commonModeCorrectName(parts)] as Correct, at,
     },
     offsetAdu: new Float32Array(buf, at.off, nPixels),
     role: new Uint8Array(buf, at.role, nPixels),
@@ -126,7 +136,7 @@ export function allocateCommonModeSimd(nPixels: number, cols: number, parts: Com
 /**
  * fusedRowSegmentFrames (common-mode-noise-fused.ts) with the SIMD kernels, for u2 blocks and a state whose
  * arrays are those of `simd`'s memory: same loop order (row by row across the frames), same medians
- * (exact selection of the same ranks), same corrections and sums bit for bit.
+ * (exact selection of the same ranks: the median kernel), same corrections and sums bit for bit.
  * @param s - arrays and settings of the pass (in simd's memory)
  * @param simd - the kernels and addresses
  * @param data - raw u2 values, frame-major
@@ -141,7 +151,7 @@ export function fusedRowSegmentFramesSimd(
   counts: FusedRowSegmentCounts,
 ): void {
   const { rows, cols, length, minPixels, cache } = s;
-  const { row, gather, select, maxBelow, correct, at } = simd;
+  const { row, gather, median, correct, at } = simd;
   const nSeg = Math.ceil(cols / length);
   const groups = cache ? cache.groups : 0;
   const hitsPerFrame = new Uint32Array(f1 - f0);
@@ -159,11 +169,7 @@ export function fusedRowSegmentFramesSimd(
         if (cache !== undefined && cache.reuse[g] === 1) cm = cache.medians[base + g];
         else {
           const good = gather(n, dataAt, at.off + 4 * start, at.role + start, at.keys);
-          if (good > minPixels) {
-            const kh = good >>> 1;
-            const upper = select(at.keys, kh, n);
-            cm = good & 1 ? upper : (maxBelow(at.keys, kh) + upper) / 2;
-          } else cm = NaN;
+          cm = good > minPixels ? median(at.keys, n, good, at.med) : NaN;
           if (cache !== undefined) cache.medians[base + g] = cm;
         }
         if (cm === cm) counts.groupsCorrected++;
