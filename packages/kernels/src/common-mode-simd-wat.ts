@@ -258,28 +258,27 @@ const MEDIAN_RANKED = 16;
 
 /**
  * Text that moves the keys of [src, src + 4 n8) in [pa, pb] to dst (left-pack: an i8x16.swizzle from the
- * table per 4 keys, 8 keys a step) and sets $lt = #(x < pa), $le = #(x <= pb), $m = keys moved, $p = the
- * end of those in dst.
+ * table per 4 keys, 8 keys a step) and sets $lt = #(x < pa), $m = keys moved and $p = the end of those in
+ * dst. #(x <= pb) is $lt + $m when pa <= pb; when pa > pb none move and the check $lt <= kLow, $lt + $m > kh fails.
  */
 function packText(src: string, n8: string, dst: string): string {
   const get = (n: string): string => `(local.get $${n})`;
   const hsum = (v: string): string => `(i32.add (i32.add (i32x4.extract_lane 0 ${v}) (i32x4.extract_lane 1 ${v})) (i32.add (i32x4.extract_lane 2 ${v}) (i32x4.extract_lane 3 ${v})))`;
   const L: string[] = [];
   L.push(`      (local.set $va (f32x4.splat ${get('pa')})) (local.set $vb (f32x4.splat ${get('pb')}))`);
-  L.push(`      (local.set $ca ${ZERO}) (local.set $cb ${ZERO}) (local.set $i (i32.const 0)) (local.set $p ${dst})`);
+  L.push(`      (local.set $ca ${ZERO}) (local.set $i (i32.const 0)) (local.set $p ${dst})`);
   L.push('      (loop $pack');
   for (const [v, off] of [['x', 0], ['y', 16]] as const) {
     L.push(`        (local.set $${v} (v128.load offset=${off} align=4 (i32.add ${src} (i32.shl ${get('i')} (i32.const 2)))))`);
     L.push(`        (local.set $lta (f32x4.lt ${get(v)} ${get('va')}))`);
     L.push(`        (local.set $leb (f32x4.le ${get(v)} ${get('vb')}))`);
     L.push(`        (local.set $ca (i32x4.sub ${get('ca')} ${get('lta')}))`);
-    L.push(`        (local.set $cb (i32x4.sub ${get('cb')} ${get('leb')}))`);
     L.push(`        (local.set $bits (i32x4.bitmask (v128.andnot ${get('leb')} ${get('lta')})))`);
     L.push(`        (v128.store align=4 ${get('p')} (i8x16.swizzle ${get(v)} (v128.load (i32.add ${get('work')} (i32.shl ${get('bits')} (i32.const 4))))))`);
     L.push(`        (local.set $p (i32.add ${get('p')} (i32.shl (i32.popcnt ${get('bits')}) (i32.const 2))))`);
   }
   L.push(`        (br_if $pack (i32.lt_s (local.tee $i (i32.add ${get('i')} (i32.const 8))) ${n8})))`);
-  L.push(`      (local.set $lt ${hsum(get('ca'))}) (local.set $le ${hsum(get('cb'))})`);
+  L.push(`      (local.set $lt ${hsum(get('ca'))})`);
   L.push(`      (local.set $m (i32.shr_u (i32.sub ${get('p')} ${dst}) (i32.const 2)))`);
   return L.join('\n');
 }
@@ -292,8 +291,8 @@ function packText(src: string, n8: string, dst: string): string {
  * in float64: the same number as select and maxBelow give. Instead of partitioning all the keys it
  * (1) sorts a sample of 16 keys by their ranks and takes A and B a quarter of the sample below and above
  * its middle; (2) moves the keys in [A, B] to the buffer (left-pack by a table of swizzles), counting
- * #(x < A) and #(x <= B) with f32x4 compares: #(x < A) <= kLow and #(x <= B) > kh put both middle ranks
- * among the moved keys, shifted by #(x < A); (3) counts the buffered keys below six probes placed around
+ * #(x < A) with f32x4 compares: #(x < A) <= kLow and #(x <= B) = #(x < A) + moved > kh put both middle
+ * ranks among the moved keys, shifted by #(x < A); (3) counts the buffered keys below six probes placed around
  * the middle by linear interpolation between A and B, narrows [A, B] to the nearest probes that still
  * hold the middle ranks and moves those keys back to the key array; (4) takes the middle ranks of the
  * last few keys as the largest key with at most k keys below it (every key ranked against every other,
@@ -307,13 +306,15 @@ function medianFunc(): string {
   const L: string[] = [];
   L.push(`  (func (export "median") (param $a i32) (param $n i32) (param $good i32) (param $work i32) (result f64)`);
   L.push('    (local $kh i32) (local $kLow i32) (local $n8 i32) (local $i i32) (local $f i32) (local $lo i32) (local $hi i32)');
-  L.push('    (local $lt i32) (local $le i32) (local $m i32) (local $buf i32) (local $src i32) (local $p i32) (local $bits i32) (local $k i32)');
+  L.push('    (local $lt i32) (local $m i32) (local $buf i32) (local $src i32) (local $p i32) (local $bits i32) (local $k i32)');
   L.push('    (local $pa f32) (local $pb f32) (local $t f64) (local $w f64) (local $upper f32) (local $x v128) (local $y v128) (local $va v128) (local $vb v128)');
-  L.push('    (local $ca v128) (local $cb v128) (local $lta v128) (local $leb v128)');
+  L.push('    (local $ca v128) (local $lta v128) (local $leb v128)');
   for (let q = 0; q < 4; q++) L.push(`    (local $s${q} v128) (local $r${q} v128)`);
   for (let j = 0; j < np; j++) L.push(`    (local $q${j} f32) (local $v${j} v128) (local $c${j} v128)`);
   const hsum = (v: string): string => `(i32.add (i32.add (i32x4.extract_lane 0 ${v}) (i32x4.extract_lane 1 ${v})) (i32.add (i32x4.extract_lane 2 ${v}) (i32x4.extract_lane 3 ${v})))`;
-  const padInf = (at: string): string => [0, 16, 32, 48].map((o) => `(v128.store offset=${o} align=4 ${at} ${INF4})`).join(' ');
+  // the loops over a bracket read up to 7 keys past its end: +Infinity there adds nothing to the counts below
+  // the probes (finite) and, when B is +Infinity, only keys above the middle ranks
+  const padInf = (at: string): string => `(v128.store align=4 ${at} ${INF4}) (v128.store offset=16 align=4 ${at} ${INF4})`;
   L.push(`    (local.set $kh (i32.shr_u ${get('good')} (i32.const 1)))`);
   L.push(`    (local.set $kLow (i32.sub (i32.add ${get('kh')} (i32.and ${get('good')} (i32.const 1))) (i32.const 1)))`);
   L.push(`    (local.set $n8 (i32.and (i32.add ${get('n')} (i32.const 7)) (i32.const -8)))`);
@@ -350,7 +351,7 @@ function medianFunc(): string {
   L.push(`      (local.set $pb (f32.load ${samp(get('hi'))}))`);
   // (2) the keys in [A, B] to the buffer; from here on the middle ranks are those among the buffered keys
   L.push(packText(get('a'), get('n8'), get('buf')));
-  L.push(`      (br_if $slow (i32.eqz (i32.and (i32.and (i32.le_s ${get('lt')} ${get('kLow')}) (i32.gt_s ${get('le')} ${get('kh')})) (i32.eq ${get('m')} (i32.sub ${get('le')} ${get('lt')})))))`);
+  L.push(`      (br_if $slow (i32.eqz (i32.and (i32.le_s ${get('lt')} ${get('kLow')}) (i32.gt_s (i32.add ${get('lt')} ${get('m')}) ${get('kh')}))))`);
   L.push(`      (local.set $kh (i32.sub ${get('kh')} ${get('lt')})) (local.set $kLow (i32.sub ${get('kLow')} ${get('lt')}))`);
   L.push(`      ${padInf(get('p'))}`);
   L.push(`      (local.set $src ${get('buf')})`);
@@ -378,7 +379,7 @@ function medianFunc(): string {
   }
   // the keys in the narrower [A, B] back to the key array (no longer needed)
   L.push(packText(get('buf'), get('n8'), get('a')));
-  L.push(`        (br_if $selectBuf (i32.eqz (i32.and (i32.and (i32.le_s ${get('lt')} ${get('kLow')}) (i32.gt_s ${get('le')} ${get('kh')})) (i32.eq ${get('m')} (i32.sub ${get('le')} ${get('lt')})))))`);
+  L.push(`        (br_if $selectBuf (i32.eqz (i32.and (i32.le_s ${get('lt')} ${get('kLow')}) (i32.gt_s (i32.add ${get('lt')} ${get('m')}) ${get('kh')}))))`);
   L.push(`        (local.set $kh (i32.sub ${get('kh')} ${get('lt')})) (local.set $kLow (i32.sub ${get('kLow')} ${get('lt')}))`);
   L.push(`        ${padInf(get('p'))}`);
   L.push(`        (local.set $src ${get('a')})))`);
@@ -395,25 +396,38 @@ function medianFunc(): string {
   L.push(`    (local.set $upper (call $select ${get('buf')} ${get('kh')} ${get('m')}))`);
   L.push(`    (if (i32.eq ${get('kLow')} ${get('kh')}) (then (return (f64.promote_f32 ${get('upper')}))))`);
   L.push(`    (return (f64.div (f64.add (f64.promote_f32 (call $maxBelow ${get('buf')} ${get('kh')})) (f64.promote_f32 ${get('upper')})) (f64.const 2))))`);
-  // (4) m <= 16 keys (and +Infinity after them) as 4 vectors: r = #(keys < x) per key x; the k-th smallest is the largest x with r <= k
-  for (let q = 0; q < 4; q++) {
+  // (4) m <= 16 keys as 4 vectors: r = #(keys < x) per key x; the k-th smallest is the largest x with r <= k.
+  // The lanes past the m keys (+Infinity or earlier keys, never NaN) have r <= k only if x is not above the
+  // k-th smallest, so they never change the largest.
+  L.push(`${rankText(4)})`);
+  return L.join('\n');
+}
+
+/** Text that returns the median of the $m <= 4 v keys at $src from their ranks (see medianFunc). */
+function rankText(v: number): string {
+  const get = (n: string): string => `(local.get $${n})`;
+  const L: string[] = [];
+  for (let q = 0; q < v; q++) {
     L.push(`    (local.set $s${q} (v128.load offset=${16 * q} align=4 ${get('src')})) (local.set $r${q} ${ZERO})`);
   }
-  L.push(`    (local.set $i (i32.const 0)) (local.set $m (i32.shl ${get('m')} (i32.const 2)))`);
-  L.push('    (loop $rank');
+  L.push(`    (local.set $i (i32.const 0)) (local.set $n8 (i32.shl ${get('m')} (i32.const 2)))`);
+  L.push(`    (loop $rank${v}`);
   L.push(`      (local.set $x (v128.load32_splat align=4 (i32.add ${get('src')} ${get('i')})))`);
-  for (let q = 0; q < 4; q++) L.push(`      (local.set $r${q} (i32x4.sub ${get(`r${q}`)} (f32x4.lt ${get('x')} ${get(`s${q}`)})))`);
-  L.push(`      (br_if $rank (i32.lt_s (local.tee $i (i32.add ${get('i')} (i32.const 4))) ${get('m')})))`);
+  for (let q = 0; q < v; q++) L.push(`      (local.set $r${q} (i32x4.sub ${get(`r${q}`)} (f32x4.lt ${get('x')} ${get(`s${q}`)})))`);
+  L.push(`      (br_if $rank${v} (i32.lt_s (local.tee $i (i32.add ${get('i')} (i32.const 4))) ${get('n8')})))`);
   /** Text of the largest key with at most k keys below it (the k-th smallest). */
   const kth = (k: string): string => {
-    const pick = (q: number): string => `(v128.bitselect ${get(`s${q}`)} (v128.const f32x4 -inf -inf -inf -inf) (i32x4.le_s ${get(`r${q}`)} (i32x4.splat ${k})))`;
-    return `(local.set $x (f32x4.max (f32x4.max ${pick(0)} ${pick(1)}) (f32x4.max ${pick(2)} ${pick(3)})))
+    const picks = Array.from({ length: v }, (_, q) => `(v128.bitselect ${get(`s${q}`)} (v128.const f32x4 -inf -inf -inf -inf) (i32x4.le_s ${get(`r${q}`)} ${k}))`);
+    while (picks.length > 1) picks.splice(0, 2, `(f32x4.max ${picks[0]} ${picks[1]})`);
+    return `(local.set $x ${picks[0]})
     (local.set $x (f32x4.max ${get('x')} (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${get('x')} ${get('x')})))
     (f32.max (f32x4.extract_lane 0 ${get('x')}) (f32x4.extract_lane 1 ${get('x')}))`;
   };
-  L.push(`    (local.set $upper ${kth(get('kh'))})`);
+  L.push(`    (local.set $y (i32x4.splat ${get('kh')}))`);
+  L.push(`    (local.set $upper ${kth(get('y'))})`);
   L.push(`    (if (i32.eq ${get('kLow')} ${get('kh')}) (then (return (f64.promote_f32 ${get('upper')}))))`);
-  L.push(`    (f64.div (f64.add (f64.promote_f32 ${kth(get('kLow'))}) (f64.promote_f32 ${get('upper')})) (f64.const 2)))`);
+  L.push(`    (local.set $y (i32x4.splat ${get('kLow')}))`);
+  L.push(`    (return (f64.div (f64.add (f64.promote_f32 ${kth(get('y'))}) (f64.promote_f32 ${get('upper')})) (f64.const 2)))`);
   return L.join('\n');
 }
 

@@ -3,12 +3,14 @@
 // bit, so every array of the partial results is compared byte for byte (NaN payloads included), not
 // within a tolerance: random u2 frames with masked, frozen, NaN-offset and infinite-offset pixels,
 // segments with too few good pixels, ties, cosmic-ray hits, kept medians, odd segment lengths with a
-// last shorter segment, and every combination of the optional parts (raw, max, threshold).
+// last shorter segment, and every combination of the optional parts (raw, max, threshold). The median
+// kernel is also checked alone against sorted good values (np.median) on segments built to stress it.
 import { describe, expect, it } from 'vitest';
 import { Random } from '@detcal/core';
 import { CommonModeNoiseContext, createCommonModeNoiseInit, type CommonModeNoiseInitOptions, type CommonModeNoisePartial } from './common-mode-noise-context.js';
 import { createCommonModeMedianCache, prepareMedianCache } from './common-mode-median-cache.js';
 import { allocateCommonModeSimd, commonModeSimdSupported } from './common-mode-simd.js';
+import { MEDIAN_BUFFER_AT } from './common-mode-simd-wat.js';
 
 interface Case {
   rows: number;
@@ -104,6 +106,8 @@ describe.skipIf(!commonModeSimdSupported())('common-mode SIMD kernels (bit for b
     ['a segment of 5 values (fewer than one SIMD step twice)', { rows: 4, cols: 13, length: 5, frames: 9, seed: 3 }],
     ['many ties (integer offsets, little noise)', { rows: 4, cols: 256, length: 128, frames: 11, seed: 4, ties: true }],
     ['long segments of 512 (pnCCD-like)', { rows: 2, cols: 1024, length: 512, frames: 7, seed: 5 }],
+    ['ASIC rows of 384 (ePix100-like)', { rows: 3, cols: 768, length: 384, frames: 9, seed: 12 }],
+    ['many ties in segments of 384', { rows: 3, cols: 768, length: 384, frames: 7, seed: 13, ties: true }],
     ['offsets below 1 ADU (medians that are not float32)', { rows: 6, cols: 96, length: 32, frames: 17, seed: 6, small: true }],
   ];
   for (const [label, c] of cases) {
@@ -166,6 +170,50 @@ describe.skipIf(!commonModeSimdSupported())('common-mode SIMD kernels (bit for b
     expect(ctx.partial.corrected!.sum.buffer).not.toBe(partial.corrected!.sum.buffer);
     const clone = structuredClone(partial);
     expectSame(clone, partial);
+  });
+
+  it('median gives np.median of the good keys: ties, equal values, even and odd counts, few good values, infinities', () => {
+    // The median kernel brackets the middle ranks from a sample and counts; a wrong bracket, rank offset,
+    // padding or final ranking changes the value for some of these segments. The reference sorts the good
+    // values and takes the middle one or the float64 mean of the two middle ones (np.median).
+    const simd = allocateCommonModeSimd(1024, 1024, ALL)!.simd;
+    const mem = new Float32Array(simd.memory.buffer as ArrayBuffer);
+    const keysAt = simd.at.keys / 4, bufferAt = (simd.at.med + MEDIAN_BUFFER_AT) / 4;
+    const rng = new Random(14);
+    const kinds: [string, () => number][] = [
+      ['noise with offsets', () => Math.fround(Math.round(1000 + 8 * rng.normal()) - Math.fround(1000 + 3 * rng.normal()))],
+      ['integers (ties)', () => Math.round(2 * rng.normal())],
+      ['few distinct values', () => Math.round(0.4 * rng.normal())],
+      ['all equal', () => 7.25],
+      ['quarter steps', () => Math.round(4 * rng.normal()) / 4],
+      ['heavy tails', () => Math.fround(100 * rng.normal() ** 3)],
+      ['two modes', () => Math.fround((rng.uniform() < 0.5 ? -50 : 50) + rng.normal())],
+      ['some -Infinity (an infinite offset)', () => (rng.uniform() < 0.05 ? -Infinity : Math.fround(5 * rng.normal()))],
+    ];
+    let checked = 0;
+    for (const n of [5, 37, 63, 64, 65, 100, 384, 512]) {
+      for (const [kind, draw] of kinds) {
+        for (const badFraction of [0, 0.01, 0.3, 0.9, 1]) {
+          for (let t = 0; t < 12; t++) {
+            const values = Float32Array.from({ length: n }, () => (rng.uniform() < badFraction ? Infinity : draw() + 0)); // + 0: no -0 (u2 data never gives one)
+            if (t === 0 && badFraction === 1) values[rng.int(n)] = draw() + 0; // one good value
+            const good = values.filter((v) => v < Infinity).sort();
+            if (good.length === 0) continue;
+            const h = good.length >>> 1;
+            const want = good.length & 1 ? good[h] : (good[h - 1] + good[h]) / 2;
+            // earlier keys of the same kind stay behind the segment and in the buffer (the kernel pads what it reads)
+            for (let i = 0; i < n + 40; i++) mem[keysAt + i] = draw() + 0;
+            for (let i = 0; i < n + 40; i++) mem[bufferAt + i] = draw() + 0;
+            mem.set(values, keysAt);
+            mem.fill(Infinity, keysAt + n, keysAt + ((n + 3) & ~3)); // as gather leaves them
+            const got = simd.median(simd.at.keys, n, good.length, simd.at.med);
+            expect(Object.is(got, want), `${kind}, ${n} keys, ${good.length} good: ${got} vs ${want}`).toBe(true);
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(2000);
   });
 
   it('select gives the k-th smallest value of random keys with ties and infinities', () => {
