@@ -306,7 +306,7 @@ function medianFunc(): string {
   const L: string[] = [];
   L.push(`  (func (export "median") (param $a i32) (param $n i32) (param $good i32) (param $work i32) (result f64)`);
   L.push('    (local $kh i32) (local $kLow i32) (local $n8 i32) (local $i i32) (local $f i32) (local $lo i32) (local $hi i32)');
-  L.push('    (local $lt i32) (local $m i32) (local $buf i32) (local $src i32) (local $p i32) (local $bits i32) (local $k i32)');
+  L.push('    (local $lt i32) (local $m i32) (local $buf i32) (local $src i32) (local $p i32) (local $bits i32)');
   L.push('    (local $pa f32) (local $pb f32) (local $t f64) (local $w f64) (local $upper f32) (local $x v128) (local $y v128) (local $va v128) (local $vb v128)');
   L.push('    (local $ca v128) (local $lta v128) (local $leb v128)');
   for (let q = 0; q < 4; q++) L.push(`    (local $s${q} v128) (local $r${q} v128)`);
