@@ -112,11 +112,18 @@ export function createCommonModeNoiseInit(rows: number, cols: number, opts: Comm
     bank: { bankRows: opts.bank.bankRows, bankCols: opts.bank.bankCols },
     passes,
     minPixels: opts.minPixels ?? 10,
-    thresholdAdu: cosmic ? Float32Array.from(cosmic.noiseAdu, (n) => cosmic.sigma * n) : undefined,
+    thresholdAdu: cosmic ? scaled(cosmic.noiseAdu, cosmic.sigma) : undefined,
     trackMax: opts.trackMax === true,
     rawStatistics: opts.rawStatistics === true,
     medianCache: opts.medianCache,
   };
+}
+
+/** sigma * noise per pixel, as float32 (a loop: Float32Array.from with a map function boxes every value, ~70 ms and a GC on 1 M pixels). */
+function scaled(noiseAdu: ArrayLike<number>, sigma: number): Float32Array {
+  const out = new Float32Array(noiseAdu.length);
+  for (let i = 0; i < out.length; i++) out[i] = sigma * noiseAdu[i];
+  return out;
 }
 
 /** What one context accumulated (plain data: posted back from a worker). */
