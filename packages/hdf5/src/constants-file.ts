@@ -171,10 +171,10 @@ export async function readConstantsFileLazily(file: string): Promise<ConstantSet
  * Reads a constants file (detcal layout) one slab at a time, for statistics of sets too large to hold:
  * a constant whose first axis is 'gain' or 'threshold' (longer than 1) index by index, any other whole.
  * @param file - the constants file
- * @param visit - gets each constant's layout, the first-axis index (null: whole constant) and the values; the values are not kept
+ * @param visit - gets each constant's layout, the first-axis index (null: whole constant) and the values (the file's own copy: the visitor may keep or hand them on); awaited before the next slab is read
  * @param names - constants to visit, in this order (default: every dataset at the root, in the file's name order)
  */
-export async function forEachConstantSlab(file: string, visit: (layout: ConstantLayout, index: number | null, data: NumericArray) => void, names?: readonly string[]): Promise<void> {
+export async function forEachConstantSlab(file: string, visit: (layout: ConstantLayout, index: number | null, data: NumericArray) => unknown, names?: readonly string[]): Promise<void> {
   const h5 = await openDetcalLayout(file, 'slab reading');
   try {
     for (const name of names ?? h5.keys()) {
@@ -187,9 +187,9 @@ export async function forEachConstantSlab(file: string, visit: (layout: Constant
       const read = (what: string, get: () => unknown): NumericArray =>
         withHdf5Errors(`${file}: reading ${name}${what} failed`, 'the file may be damaged; check it with `detcal inspect`', () => asNumeric(get(), `/${name}`) as NumericArray);
       if (leadsWithGainAxis(l) && l.shape[0] > 1) {
-        for (let i = 0; i < l.shape[0]; i++) visit(l, i, read(`[${i}]`, () => ds.slice([[i, i + 1]])));
+        for (let i = 0; i < l.shape[0]; i++) await visit(l, i, read(`[${i}]`, () => ds.slice([[i, i + 1]])));
       } else {
-        visit(l, null, read('', () => ds.value));
+        await visit(l, null, read('', () => ds.value));
       }
     }
   } finally {

@@ -13,6 +13,8 @@ export * from './select-backend.js';
 export * from './bench.js';
 export * from './quickselect.js';
 export * from './float32-rank-select.js';
+export * from './float32-ranks-pool.js';
+export { summaryRanks } from './float32-summary-ranks.js';
 export * from './robust-stats.js';
 export * from './frame-stack-stats.js';
 export * from './common-mode.js';

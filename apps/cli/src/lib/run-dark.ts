@@ -125,7 +125,7 @@ export async function runDark(plugin: DetectorPlugin, job: DarkJob, progress: Pr
     const r = await streamConstantsToFile(job.out, (sink) => toSink(request, sink).finally(finished), {
       layout: job.layout,
       inspect: async (file, layouts) => {
-        fromFile = await summarizeConstantsFile(file, layouts.map((l) => l.name));
+        fromFile = await summarizeConstantsFile(file, layouts.map((l) => l.name), selection.choice === 'cpu' ? job.threads : 1);
       },
     });
     seconds = (performance.now() - t0) / 1000 - r.inspectSeconds;

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { BadPixel, DarkStatus, makeConstant, makeConstantSet, type ConstantMetadata } from '@detcal/core';
-import { formatSummary, summarizeConstants } from './summarize-constants.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { writeConstantsFile } from '@detcal/hdf5';
+import { formatSummary, summarizeConstants, summarizeConstantsFile } from './summarize-constants.js';
 import { formatTable } from './format-table.js';
 import { parseKeyValues } from './parse-key-values.js';
 
@@ -26,6 +30,31 @@ describe('summarizeConstants', () => {
     expect(a).toEqual(b);
     expect(a.nonFinite).toBe(201);
   });
+  it('summarizeConstantsFile, slab by slab and with the float32 ranks on two workers, gives the summary summarizeConstants gives', async () => {
+    let x = 777;
+    const rnd = (): number => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const n = 3 * 2 * 40 * 30;
+    const off = Float32Array.from({ length: n }, (_, i) => (i % 997 === 0 ? NaN : 5000 + 1000 * Math.floor(i / (n / 3)) + 40 * rnd()));
+    const noise = Float32Array.from({ length: n }, () => 8 + 3 * rnd());
+    const flags = Uint32Array.from({ length: n }, (_, i) => (i % 50 === 0 ? BadPixel.NOISE_OUT_OF_THRESHOLD : 0));
+    const set = makeConstantSet(meta, [
+      makeConstant('Offset', off, [3, 2, 40, 30], ['gain', 'cell', 'row', 'col'], 'ADU'),
+      makeConstant('Noise', noise, [3, 2, 40, 30], ['gain', 'cell', 'row', 'col'], 'ADU'),
+      makeConstant('BadPixelsDark', flags, [3, 2, 40, 30], ['gain', 'cell', 'row', 'col'], ''),
+    ]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'detcal-summary-'));
+    try {
+      const file = path.join(dir, 'c.h5');
+      await writeConstantsFile(file, set);
+      const expected = summarizeConstants(set);
+      expect(await summarizeConstantsFile(file, ['Offset', 'Noise', 'BadPixelsDark'], 2)).toEqual(expected);
+      expect(await summarizeConstantsFile(file, ['Offset', 'Noise', 'BadPixelsDark'], 1)).toEqual(expected);
+      expect(expected.values.map((v) => v.gain)).toEqual([0, 1, 2, 0, 1, 2]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('counts EuXFEL bits per gain and LCLS pixel_status bits by their own names', () => {
     const bp = new Uint32Array([0, BadPixel.NOISE_OUT_OF_THRESHOLD | BadPixel.DATA_STD_IS_ZERO, 0, BadPixel.OFFSET_OUT_OF_THRESHOLD]);
     const st = new BigUint64Array([0n, BigInt(DarkStatus.RMS_LOW), BigInt(DarkStatus.MEAN_HIGH), 0n]);
