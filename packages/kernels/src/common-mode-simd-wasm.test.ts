@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import wabt from 'wabt';
+import { compileWat } from './fixtures/compile-wat.js';
 import { commonModeSimdWat } from './common-mode-simd-wat.js';
 
-/** Compiles the generated text with wabt (SIMD enabled) to base64. */
-async function compile(): Promise<string> {
-  const w = await wabt();
-  const mod = w.parseWat('common-mode-simd.wat', commonModeSimdWat(), { simd: true });
-  try {
-    mod.resolveNames();
-    mod.validate();
-    return Buffer.from(mod.toBinary({}).buffer).toString('base64');
-  } finally {
-    mod.destroy();
-  }
-}
+/** The generated text compiled, base64. */
+const compile = (): Promise<string> => compileWat('common-mode-simd.wat', commonModeSimdWat(), { threads: false, validate: true });
 
 describe('common-mode-simd-wasm.ts', () => {
   // The committed bytes must be what the committed generator compiles to; after changing

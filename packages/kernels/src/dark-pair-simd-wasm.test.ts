@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import wabt from 'wabt';
+import { compileWat } from './fixtures/compile-wat.js';
 import { darkPairSimdWat } from './dark-pair-simd-wat.js';
 
-/** Compiles the generated text with wabt (SIMD and shared memory enabled) to base64. */
-async function compile(shared: boolean): Promise<string> {
-  const w = await wabt();
-  const mod = w.parseWat(`dark-pair-simd${shared ? '-shared' : ''}.wat`, darkPairSimdWat(shared), { simd: true, threads: true });
-  try {
-    mod.resolveNames();
-    return Buffer.from(mod.toBinary({}).buffer).toString('base64');
-  } finally {
-    mod.destroy();
-  }
-}
+/** The generated text compiled for an unshared or a shared memory, base64. */
+const compile = (shared: boolean): Promise<string> => compileWat(`dark-pair-simd${shared ? '-shared' : ''}.wat`, darkPairSimdWat(shared), { threads: true, validate: false });
 
 describe('dark-pair-simd-wasm.ts', () => {
   // The committed bytes must be what the committed generator compiles to; after changing

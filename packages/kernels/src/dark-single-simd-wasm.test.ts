@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import wabt from 'wabt';
+import { compileWat } from './fixtures/compile-wat.js';
 import { darkSingleSimdWat } from './dark-single-simd-wat.js';
 
-/** Compiles the generated text with wabt (SIMD and shared memory enabled) to base64. */
-async function compile(shared: boolean): Promise<string> {
-  const w = await wabt();
-  const mod = w.parseWat(`dark-single-simd${shared ? '-shared' : ''}.wat`, darkSingleSimdWat(shared), { simd: true, threads: true });
-  try {
-    mod.resolveNames();
-    return Buffer.from(mod.toBinary({}).buffer).toString('base64');
-  } finally {
-    mod.destroy();
-  }
-}
+/** The generated text compiled for an unshared or a shared memory, base64. */
+const compile = (shared: boolean): Promise<string> => compileWat(`dark-single-simd${shared ? '-shared' : ''}.wat`, darkSingleSimdWat(shared), { threads: true, validate: false });
 
 describe('dark-single-simd-wasm.ts', () => {
   // The committed bytes must be what the committed generator compiles to; after changing
