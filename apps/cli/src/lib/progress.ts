@@ -41,3 +41,24 @@ export function createProgress(enabled: boolean): Progress {
     },
   };
 }
+
+/**
+ * A progress callback for a job that goes through named phases (gain stages, passes, a fit): a new
+ * bar whenever the phase changes, sized by `barFor`.
+ * @param progress - the bar
+ * @param barFor - label and total of a phase, given its name and its position among the phases seen
+ * @returns the callback (done, bytes, phase)
+ */
+export function phasedProgress(progress: Progress, barFor: (phase: string, index: number) => { label: string; total: number }): (done: number, bytes: number, phase: string) => void {
+  let current: string | undefined;
+  let index = -1;
+  return (done, bytes, phase) => {
+    if (phase !== current) {
+      progress.stop();
+      current = phase;
+      const bar = barFor(phase, ++index);
+      progress.start(bar.label, bar.total);
+    }
+    progress.tick(done, bytes);
+  };
+}

@@ -9,7 +9,7 @@ import { writeConstantsFile, type WrittenFile } from '@detcal/hdf5';
 import { streamConstantsToFile } from './stream-constants-to-file.js';
 import { prestartDarkWorkers, selectBackend, type BackendPreference } from '@detcal/kernels';
 import { openRun, type RunSelection } from './open-runs.js';
-import type { Progress } from './progress.js';
+import { phasedProgress, type Progress } from './progress.js';
 import { summarizeConstants, summarizeConstantsFile, type ConstantSetSummary } from './summarize-constants.js';
 
 /** What `detcal dark` was asked to do. */
@@ -83,8 +83,8 @@ export async function runDark(plugin: DetectorPlugin, job: DarkJob, progress: Pr
   const selection = selectBackend(job.backend);
   let rawBytes = 0;
   let frames = 0;
-  let phase = '';
-  let phaseIndex = -1;
+  // a bar per phase: each run's pass (later passes over the last run: common-mode iterations)
+  const phased = phasedProgress(progress, (ph, i) => ({ label: ph, total: streams[Math.min(i, streams.length - 1)].nFrames }));
   const request: DarkRequest = {
     runs: streams,
     module: job.selection.module,
@@ -95,15 +95,9 @@ export async function runDark(plugin: DetectorPlugin, job: DarkJob, progress: Pr
     threads: job.threads,
     conditions: job.conditions,
     progress(f, b, ph) {
-      if (ph !== phase) {
-        progress.stop();
-        phase = ph;
-        phaseIndex++;
-        progress.start(ph, streams[Math.min(phaseIndex, streams.length - 1)].nFrames);
-      }
       rawBytes += b;
       frames += f;
-      progress.tick(f, b);
+      phased(f, b, ph);
     },
   };
   const wanted = job.stream ?? 'auto';

@@ -8,7 +8,7 @@ import { DetcalError, type Conditions, type ConstantLayout, type ConstantSet, ty
 import { writeConstantsFile, type WrittenFile } from '@detcal/hdf5';
 import { streamConstantsToFile } from './stream-constants-to-file.js';
 import { openRun } from './open-runs.js';
-import type { Progress } from './progress.js';
+import { phasedProgress, type Progress } from './progress.js';
 
 /** What `detcal gain current-source` was asked to do. */
 export interface GainCsJob {
@@ -64,7 +64,10 @@ export async function runGainCurrentSource(plugin: DetectorPlugin, job: GainCsJo
   const streams: FrameStream[] = [];
   for (const input of job.runs) streams.push(await openRun(plugin, input, { module: job.module }));
   let rawBytes = 0;
-  let phase = '';
+  // phases: 'read' (or 'rows i/n' and 'read i/n' for several runs) in frames, then 'fit' in pixel-cells
+  const phased = phasedProgress(progress, (ph) =>
+    ph === 'fit' ? { label: 'fit px-cells', total: (streams[0].cellsPerTrain ?? 1) * streams[0].rows * streams[0].cols } : { label: ph, total: streams[0].nFrames },
+  );
   const request: GainRequest = {
     runs: streams,
     inputs: {},
@@ -74,14 +77,8 @@ export async function runGainCurrentSource(plugin: DetectorPlugin, job: GainCsJo
     threads: job.threads,
     conditions: job.conditions,
     progress(done, bytes, ph) {
-      if (ph !== phase) {
-        // phases: 'read' (or 'rows i/n' and 'read i/n' for several runs) in frames, then 'fit' in pixel-cells
-        progress.stop();
-        phase = ph;
-        progress.start(ph === 'fit' ? 'fit px-cells' : ph, ph === 'fit' ? (streams[0].cellsPerTrain ?? 1) * streams[0].rows * streams[0].cols : streams[0].nFrames);
-      }
       rawBytes += bytes;
-      progress.tick(done, bytes);
+      phased(done, bytes, ph);
     },
   };
   let set: ConstantSet;
