@@ -19,6 +19,11 @@ export function allocate(dtype: DType, length: number): NumericArray {
   }
 }
 
+/** Bytes per element of a dtype. */
+export function bytesPerElement(dtype: DType): number {
+  return { u1: 1, u2: 2, i2: 2, u4: 4, i4: 4, f4: 4, u8: 8, f8: 8 }[dtype];
+}
+
 /** The dtype matching a typed array. */
 export function dtypeOf(data: NumericArray): DType {
   if (data instanceof Uint8Array) return 'u1';

@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DetcalError, cellAxisOf, sinkSlab, sizeOf, type ConstantArray, type ConstantLayout, type ConstantMetadata, type ConstantSink, type NumericArray } from '@detcal/core';
+import { DetcalError, allocate, bytesPerElement, cellAxisOf, sinkSlab, sizeOf, type ConstantArray, type ConstantLayout, type ConstantMetadata, type ConstantSink, type NumericArray } from '@detcal/core';
 import { asNumeric } from './dtype-map.js';
 import { h5wasm, loadHdf5 } from './h5wasm-runtime.js';
 import { withHdf5Errors } from './hdf5-errors.js';
@@ -23,7 +23,7 @@ import { readFully } from './direct-storage.js';
 import { writeMetadataAttrs } from './constants-metadata.js';
 import { CONSTANTS_FORMAT, type WrittenFile } from './constants-file.js';
 import { createZeroDatasets } from './zero-datasets.js';
-import { locateWritableStorage, slabRuns, type WritableStorage } from './direct-write.js';
+import { locateWritableStorage, slabRuns, writeFully, type WritableStorage } from './direct-write.js';
 
 /** One preallocated dataset and its cell axis. */
 interface Target {
@@ -90,14 +90,14 @@ export class ConstantsFileWriter implements ConstantSink {
   /** Locates every dataset; when all are found, closes h5wasm, zeroes the markers and keeps the file open with fs. */
   private goDirect(h5: H5File): void {
     const storages = this.targets.map((t) => locateWritableStorage(h5, t.ds, this.tmp));
-    if (storages.some((st, i) => !st || st.elementBytes !== bytesPerValue(this.targets[i].layout.dtype))) return;
+    if (storages.some((st, i) => !st || st.elementBytes !== bytesPerElement(this.targets[i].layout.dtype))) return;
     h5.close();
     this.h5 = undefined;
     this.fd = fs.openSync(this.tmp, 'r+');
     this.targets.forEach((t, i) => {
       const st = storages[i] as WritableStorage;
       t.storage = st;
-      for (const [position, length] of st.markers) fs.writeSync(this.fd as number, Buffer.alloc(length), 0, length, position);
+      for (const [position, length] of st.markers) writeFully(this.fd as number, new Uint8Array(length), position, `${this.tmp}: writing failed`);
     });
   }
 
@@ -122,15 +122,9 @@ export class ConstantsFileWriter implements ConstantSink {
       }
       const failed = `${this.tmp}: writing ${t.layout.name} cells ${cellStart}..${cellEnd} failed`;
       if (t.storage && this.fd !== undefined) {
-        const st = t.storage, fd = this.fd, v = p.data as ArrayBufferView, data = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-        const eb = st.elementBytes;
-        try {
-          for (const r of slabRuns(t.layout.shape, ranges)) {
-            let done = 0;
-            while (done < r.count * eb) done += fs.writeSync(fd, data, r.from * eb + done, r.count * eb - done, st.offset + r.start * eb + done);
-          }
-        } catch (err) {
-          throw new DetcalError('BAD_INPUT', `${failed}: ${(err as Error).message}; check free disk space`);
+        const st = t.storage, v = p.data as ArrayBufferView, eb = st.elementBytes;
+        for (const r of slabRuns(t.layout.shape, ranges)) {
+          writeFully(this.fd, new Uint8Array(v.buffer, v.byteOffset + r.from * eb, r.count * eb), st.offset + r.start * eb, failed);
         }
       } else withHdf5Errors(failed, 'check free disk space', () => t.ds.write_slice(ranges, p.data));
     }
@@ -144,7 +138,7 @@ export class ConstantsFileWriter implements ConstantSink {
     const ranges = sinkSlab(t.layout, cellStart, cellEnd, at);
     if (t.storage && this.fd !== undefined) {
       const st = t.storage;
-      const out = newArray(t.layout.dtype, ranges.reduce((n, [a, b]) => n * (b - a), 1));
+      const out = allocate(t.layout.dtype, ranges.reduce((n, [a, b]) => n * (b - a), 1));
       for (const r of slabRuns(t.layout.shape, ranges)) {
         if (!readFully(this.fd, out, r.from * st.elementBytes, r.count * st.elementBytes, st.offset + r.start * st.elementBytes)) {
           throw new DetcalError('BAD_INPUT', `${this.tmp}: reading back ${name} cells ${cellStart}..${cellEnd} failed: the file is shorter than its datasets; run again`);
@@ -196,15 +190,4 @@ export class ConstantsFileWriter implements ConstantSink {
     }
     removeQuietly([this.tmp]);
   }
-}
-
-/** Bytes per value of a constant's dtype. */
-function bytesPerValue(dtype: ConstantLayout['dtype']): number {
-  return { u1: 1, u2: 2, i2: 2, u4: 4, i4: 4, f4: 4, u8: 8, f8: 8 }[dtype];
-}
-
-/** A zeroed array of a constant's dtype. */
-function newArray(dtype: ConstantLayout['dtype'], n: number): NumericArray {
-  const types = { u1: Uint8Array, u2: Uint16Array, i2: Int16Array, u4: Uint32Array, i4: Int32Array, f4: Float32Array, u8: BigUint64Array, f8: Float64Array };
-  return new types[dtype](n) as unknown as NumericArray;
 }

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DetcalError, allocate, type CorrectedDataset, type DType, type FrameBlock, type NumericArray, type RawLayout } from '@detcal/core';
+import { DetcalError, allocate, bytesPerElement, type CorrectedDataset, type FrameBlock, type NumericArray, type RawLayout } from '@detcal/core';
 import { loadHdf5, h5wasm } from './h5wasm-runtime.js';
 import { withHdf5Errors } from './hdf5-errors.js';
 import type { H5Dataset, H5File } from './hdf5-file.js';
@@ -84,8 +84,6 @@ export interface CorrectedFileSpec {
 /** Largest chunk of a per-frame dataset. */
 const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
 
-const BYTES: Record<DType, number> = { u1: 1, u2: 2, u4: 4, u8: 8, i2: 2, i4: 4, f4: 4, f8: 8 };
-
 /** One corrected sequence file being written block by block. */
 export class CorrectedFileWriter {
   readonly tmp: string;
@@ -107,7 +105,7 @@ export class CorrectedFileWriter {
       withHdf5Errors(`${this.tmp}: cannot write the file layout`, 'check free disk space', () => {
         const n = spec.nFrames;
         for (const o of spec.outputs) {
-          const frameBytes = spec.rows * spec.cols * BYTES[o.dtype];
+          const frameBytes = spec.rows * spec.cols * bytesPerElement(o.dtype);
           const chunkFrames = Math.max(1, Math.min(32, Math.floor(MAX_CHUNK_BYTES / frameBytes), n));
           const ds = createChunkedDataset(this.h5, this.paths.outputs[o.name], {
             dtype: o.dtype,

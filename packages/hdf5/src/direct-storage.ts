@@ -39,14 +39,15 @@ export interface DirectStorage {
 }
 
 type FsRead = (stream: unknown, buffer: Uint8Array, offset: number, length: number, position: number) => number;
-interface EmscriptenFs {
+/** The part of emscripten's FS that libhdf5's reads go through. */
+export interface EmscriptenFs {
   read: FsRead;
 }
 
 const DTYPES: Record<string, DirectDtype> = { '0:1:u': 'u1', '0:2:u': 'u2', '1:4:f': 'f4' };
 
 /** Records the reads libhdf5 makes while `fn` runs; reads of exactly `fakeBytes` are not performed. */
-function recordReads(fsys: EmscriptenFs, fakeBytes: number, fn: () => void): Array<{ position: number; length: number }> {
+export function recordReads(fsys: EmscriptenFs, fakeBytes: number, fn: () => void): Array<{ position: number; length: number }> {
   const seen: Array<{ position: number; length: number }> = [];
   const original = fsys.read;
   fsys.read = function (this: unknown, stream, buffer, offset, length, position) {

@@ -1,5 +1,5 @@
 /**
- * Direct writes into the contiguous datasets of a file detcal creates (constants written cell group by
+ * Direct writes into (and reads of) the contiguous datasets of a file detcal creates (constants written cell group by
  * cell group): where each dataset's bytes lie, so slabs go to the file with fs.writeSync instead of
  * through h5wasm, which copies every slab into the WASM heap (growing it for good) and writes ~3x
  * slower. h5wasm 0.10.3 exports no H5Dget_offset, so the offset is observed: marker values are written
@@ -12,7 +12,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { H5Dataset, H5File } from './hdf5-file.js';
 import { hdf5Module } from './h5wasm-runtime.js';
-import { readFully } from './direct-storage.js';
+import { DetcalError } from '@detcal/core';
+import { asNumeric } from './dtype-map.js';
+import { readFully, recordReads, type EmscriptenFs } from './direct-storage.js';
 
 /** Where a contiguous dataset's elements lie in its file. */
 export interface WritableStorage {
@@ -72,21 +74,53 @@ export function locateWritableStorage(h5: H5File, ds: H5Dataset, file: string): 
   }
 }
 
-function locate(h5: H5File, ds: H5Dataset, file: string): WritableStorage | null {
-  const fsys = (hdf5Module() as unknown as { FS?: { write?: FsWrite } }).FS;
+/** A contiguous, unfiltered, little-endian dataset's size and the slabs of its first and last k values (k <= 8, along the last axis). */
+interface DatasetEnds {
+  elements: number;
+  elementBytes: number;
+  k: number;
+  headRanges: Array<[number, number]>;
+  tailRanges: Array<[number, number]>;
+}
+
+/** The ends of a dataset whose bytes fs can address, or null (other storage, filters, big-endian host or data). */
+function datasetEnds(ds: H5Dataset): DatasetEnds | null {
   const meta = ds.metadata;
   const shape = ds.shape;
-  if (os.endianness() !== 'LE' || !fsys?.write || !shape || shape.length === 0 || meta.chunks !== null || ds.filters.length > 0) return null;
+  if (os.endianness() !== 'LE' || !shape || shape.length === 0 || meta.chunks !== null || ds.filters.length > 0) return null;
   if (meta.size > 1 && !meta.littleEndian) return null;
-  const elements = shape.reduce((a, b) => a * b, 1);
-  const eb = meta.size;
+  const k = Math.min(8, shape[shape.length - 1]);
+  return {
+    elements: shape.reduce((a, b) => a * b, 1),
+    elementBytes: meta.size,
+    k,
+    headRanges: shape.map((_, i): [number, number] => (i === shape.length - 1 ? [0, k] : [0, 1])),
+    tailRanges: shape.map((n, i): [number, number] => (i === shape.length - 1 ? [n - k, n] : [n - 1, n])),
+  };
+}
+
+/** Of the candidate positions, the first where the file (open as fd) holds `head` and, (elements - k) values later, `tail`. */
+function offsetHolding(fd: number, positions: readonly number[], e: DatasetEnds, head: ArrayBufferView, tail: ArrayBufferView): number | null {
+  const got = Buffer.alloc(e.k * e.elementBytes);
+  const holds = (position: number, expected: ArrayBufferView): boolean => readFully(fd, got, 0, got.length, position) && got.equals(bytesOf(expected));
+  const fileBytes = fs.fstatSync(fd).size;
+  const tailAt = (e.elements - e.k) * e.elementBytes;
+  for (const p of positions) {
+    if (!Number.isSafeInteger(p) || p < 0 || p + e.elements * e.elementBytes > fileBytes) continue;
+    if (holds(p, head) && holds(p + tailAt, tail)) return p;
+  }
+  return null;
+}
+
+function locate(h5: H5File, ds: H5Dataset, file: string): WritableStorage | null {
+  const fsys = (hdf5Module() as unknown as { FS?: { write?: FsWrite } }).FS;
+  const e = datasetEnds(ds);
+  if (!fsys?.write || !e) return null;
+  const { elements, elementBytes: eb, k } = e;
   if (elements === 0) return { offset: 0, elementBytes: eb, elements, markers: [] };
-  const last = shape[shape.length - 1];
-  const k = Math.min(8, last);
+  const meta = ds.metadata;
   const head = markerValues(meta.type, eb, meta.signed, k);
   const tail = markerValues(meta.type, eb, meta.signed, k);
-  const headRanges = shape.map((_, i): [number, number] => (i === shape.length - 1 ? [0, k] : [0, 1]));
-  const tailRanges = shape.map((n, i): [number, number] => (i === shape.length - 1 ? [n - k, n] : [n - 1, n]));
   const positions: number[] = [];
   const original = fsys.write;
   fsys.write = function (this: unknown, stream, buffer, offset, length, position) {
@@ -94,27 +128,59 @@ function locate(h5: H5File, ds: H5Dataset, file: string): WritableStorage | null
     return original.call(this, stream, buffer, offset, length, position);
   };
   try {
-    ds.write_slice(headRanges, head);
-    ds.write_slice(tailRanges, tail);
+    ds.write_slice(e.headRanges, head);
+    ds.write_slice(e.tailRanges, tail);
     (h5 as unknown as { flush(): void }).flush();
   } finally {
     fsys.write = original;
   }
-  const tailAt = (elements - k) * eb;
-  const fileBytes = fs.statSync(file).size;
   const fd = fs.openSync(file, 'r');
   try {
-    const got = Buffer.alloc(k * eb);
-    const holds = (position: number, expected: Buffer): boolean => readFully(fd, got, 0, got.length, position) && got.equals(expected);
-    for (const p of positions) {
-      if (!Number.isSafeInteger(p) || p < 0 || p + elements * eb > fileBytes) continue;
-      if (holds(p, bytesOf(head)) && holds(p + tailAt, bytesOf(tail))) {
-        return { offset: p, elementBytes: eb, elements, markers: [[p, k * eb], [p + tailAt, k * eb]] };
-      }
-    }
-    return null;
+    const p = offsetHolding(fd, positions, e, head, tail);
+    return p === null ? null : { offset: p, elementBytes: eb, elements, markers: [[p, k * eb], [p + (elements - k) * eb, k * eb]] };
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/**
+ * File offset of element 0 of a contiguous, unfiltered, little-endian dataset (of a file also open
+ * as `fd`), or null when it cannot be found: the positions libhdf5 reads at (Module.FS.read) while
+ * h5wasm reads the dataset's first values are candidates, and the one where fs finds both the first
+ * and the last values h5wasm read is it.
+ * @param ds - the dataset
+ * @param fd - the same file, open with fs
+ * @returns the offset, or null
+ */
+export function locateReadableOffset(ds: H5Dataset, fd: number): number | null {
+  try {
+    const fsys = (hdf5Module() as unknown as { FS?: EmscriptenFs }).FS;
+    const e = datasetEnds(ds);
+    if (!fsys?.read || !e || e.elements === 0) return null;
+    let head: ArrayBufferView | undefined;
+    const positions = recordReads(fsys, 0, () => {
+      head = asNumeric(ds.slice(e.headRanges), 'head') as unknown as ArrayBufferView;
+    }).map((r) => r.position);
+    const tail = asNumeric(ds.slice(e.tailRanges), 'tail') as unknown as ArrayBufferView;
+    return offsetHolding(fd, positions, e, head as ArrayBufferView, tail);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Writes all of `data` at `position` (short writes are continued).
+ * @param fd - file open for writing
+ * @param data - bytes to write
+ * @param position - file offset
+ * @param failed - start of the error message ('<file>: writing ... failed'), followed by the cause and the fix
+ */
+export function writeFully(fd: number, data: Uint8Array, position: number, failed: string): void {
+  let done = 0;
+  try {
+    while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done, position + done);
+  } catch (err) {
+    throw new DetcalError('BAD_INPUT', `${failed}: ${(err as Error).message}; check free disk space`);
   }
 }
 

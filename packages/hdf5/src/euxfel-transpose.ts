@@ -12,11 +12,10 @@
  * 277 MB AGIPD constant takes ~9 slabs of 1,056 reads and 128 writes each.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { DetcalError, allocate, sizeOf, type ConstantLayout } from '@detcal/core';
 import { asNumeric } from './dtype-map.js';
-import { h5wasm, hdf5Module, loadHdf5 } from './h5wasm-runtime.js';
+import { h5wasm, loadHdf5 } from './h5wasm-runtime.js';
 import { readFully } from './direct-storage.js';
 import { withHdf5Errors } from './hdf5-errors.js';
 import { openHdf5Sync, type H5Dataset, type H5File } from './hdf5-file.js';
@@ -24,7 +23,9 @@ import { getAttribute, removeQuietly, setAttribute, tmpPathFor } from './hdf5-wr
 import { readMetadataAttrs, writeMetadataAttrs } from './constants-metadata.js';
 import { CONSTANTS_FORMAT, readConstantLayout, type WrittenFile } from './constants-file.js';
 import { createZeroDatasets } from './zero-datasets.js';
-import { locateWritableStorage, slabRuns, type WritableStorage } from './direct-write.js';
+import { locateReadableOffset, locateWritableStorage, slabRuns, writeFully, type WritableStorage } from './direct-write.js';
+
+export { locateReadableOffset } from './direct-write.js';
 
 /** Options of transposeToEuxfelFile. */
 export interface EuxfelTransposeOptions {
@@ -175,7 +176,7 @@ export async function transposeToEuxfelFile(src: string, out: string, opts: Euxf
       fd = fs.openSync(tmp, 'r+');
       for (const [i, jb] of jobs.entries()) {
         jb.storage = storages[i] as WritableStorage;
-        for (const [position, length] of jb.storage.markers) writeFully(fd, new Uint8Array(length), position, tmp);
+        for (const [position, length] of jb.storage.markers) writeFully(fd, new Uint8Array(length), position, `${tmp}: writing failed`);
       }
     }
     for (const jb of jobs) transposeConstant(jb, src, srcFd, tmp, fd, maxSlabBytes);
@@ -238,7 +239,7 @@ function transposeConstant(jb: Job, src: string, srcFd: number | undefined, tmp:
     if (storage && fd !== undefined) {
       const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
       // [from element of values, to element of the dataset, elements]
-      for (const [from, to, count] of runs) writeFully(fd, bytes.subarray(from * eb, (from + count) * eb), storage.offset + to * eb, tmp);
+      for (const [from, to, count] of runs) writeFully(fd, bytes.subarray(from * eb, (from + count) * eb), storage.offset + to * eb, `${tmp}: writing failed`);
     } else {
       // h5wasm converts by the array's type: hand it the dataset's own
       const typed = allocate(layout.dtype, 0) as unknown as { constructor: new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView };
@@ -275,57 +276,3 @@ function transposeConstant(jb: Job, src: string, srcFd: number | undefined, tmp:
   }
 }
 
-type FsRead = (stream: unknown, buffer: Uint8Array, offset: number, length: number, position: number) => number;
-
-/**
- * File offset of element 0 of a contiguous, unfiltered, little-endian dataset (of a file also open
- * as `fd`), or null when it cannot be found: the positions libhdf5 reads at (Module.FS.read) while h5wasm reads the dataset's first
- * values are candidates, and the one where fs finds both the first and the last values h5wasm read is it.
- */
-export function locateReadableOffset(ds: H5Dataset, fd: number): number | null {
-  try {
-    const fsys = (hdf5Module() as unknown as { FS?: { read?: FsRead } }).FS;
-    const meta = ds.metadata;
-    const shape = ds.shape;
-    if (os.endianness() !== 'LE' || !fsys?.read || !shape || shape.length === 0 || meta.chunks !== null || ds.filters.length > 0) return null;
-    if (meta.size > 1 && !meta.littleEndian) return null;
-    const elements = sizeOf(shape);
-    if (elements === 0) return null;
-    const eb = meta.size;
-    const k = Math.min(8, shape[shape.length - 1]);
-    const positions: number[] = [];
-    const original = fsys.read;
-    fsys.read = function (this: unknown, stream, buffer, offset, length, position) {
-      positions.push(Number(position));
-      return original.call(this, stream, buffer, offset, length, position);
-    };
-    let head: ArrayBufferView;
-    try {
-      head = asNumeric(ds.slice(shape.map((_, i): [number, number] => (i === shape.length - 1 ? [0, k] : [0, 1]))), 'head') as unknown as ArrayBufferView;
-    } finally {
-      fsys.read = original;
-    }
-    const tail = asNumeric(ds.slice(shape.map((n, i): [number, number] => (i === shape.length - 1 ? [n - k, n] : [n - 1, n]))), 'tail') as unknown as ArrayBufferView;
-    const bytes = (v: ArrayBufferView): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-    const got = Buffer.alloc(k * eb);
-    const holds = (position: number, expected: ArrayBufferView): boolean => readFully(fd, got, 0, got.length, position) && got.equals(bytes(expected));
-    const fileBytes = fs.fstatSync(fd).size;
-    for (const p of positions) {
-      if (!Number.isSafeInteger(p) || p < 0 || p + elements * eb > fileBytes) continue;
-      if (holds(p, head) && holds(p + (elements - k) * eb, tail)) return p;
-    }
-    return null;
-  } catch {
-    return null;
-  }
-}
-
-/** Writes all of `data` at `position`; a short write is retried, an error names the file. */
-function writeFully(fd: number, data: Uint8Array, position: number, file: string): void {
-  let done = 0;
-  try {
-    while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done, position + done);
-  } catch (err) {
-    throw new DetcalError('BAD_INPUT', `${file}: writing failed: ${(err as Error).message}; check free disk space`);
-  }
-}
