@@ -71,13 +71,8 @@ export function darkBadPixels(
   const n = sigmaRule(noiseAdu, flags, { ...base, nSigma: limits.noiseSigma, hard: hard(limits.noiseHardAdu) }, {
     outOfRange: BadPixel.NOISE_OUT_OF_THRESHOLD,
     nan: BadPixel.OFFSET_NOISE_EVAL_ERROR,
+    zero: BadPixel.DATA_STD_IS_ZERO,
   });
-  let stdZero = 0;
-  for (let i = 0; i < noiseAdu.length; i++) {
-    if (noiseAdu[i] === 0) {
-      flags[i] = (flags[i] | BadPixel.DATA_STD_IS_ZERO) >>> 0;
-      stdZero++;
-    }
-  }
+  const stdZero = n.zero;
   return { offset: o.outOfRange + o.outOfHard, noise: n.outOfRange + n.outOfHard, evalError: Math.max(o.nonFinite, n.nonFinite), stdZero };
 }

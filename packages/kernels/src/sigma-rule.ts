@@ -5,12 +5,17 @@
  * np.nanstd, ddof 0) of the finite values, then flag
  *   v < median - nSigma * std  or  v > median + nSigma * std   -> outOfRange bit (boundary values stay good),
  *   v < hard[0]  or  v > hard[1]                                -> hard bit (default: outOfRange; boundaries good),
- *   v not finite (NaN, +-Infinity)                              -> nan bit (e.g. OFFSET_NOISE_EVAL_ERROR).
+ *   v not finite (NaN, +-Infinity)                              -> nan bit (e.g. OFFSET_NOISE_EVAL_ERROR),
+ *   v exactly 0                                                 -> zero bit (e.g. DATA_STD_IS_ZERO of a noise map).
  * Bits are OR-ed into an existing Uint32Array of flags, so several rules add to one map.
+ * The sums behind the mean and the std are float64 in four partial sums, one per position modulo 4 in
+ * the group (row-major), combined as (s0 + s1) + (s2 + s3): the order of the SIMD kernels of
+ * sigma-rule-simd.ts, which take float32 groups wherever WebAssembly SIMD runs, bit for bit the same.
  */
 import { DetcalError, ensure } from '@detcal/core';
 import type { FloatArray } from './compute-backend.js';
 import { binnedMedian, MEDIAN_BINS, type StridedRegion } from './binned-median.js';
+import { SIGMA_RES, sigmaGroupSimd, type SigmaGroupRule } from './sigma-rule-simd.js';
 
 /** Statistics groups and limits of the n-sigma rule. */
 export interface SigmaRuleOptions {
@@ -34,6 +39,8 @@ export interface SigmaRuleBits {
   hard?: number;
   /** Bit for non-finite values (default: none). */
   nan?: number;
+  /** Bit for values exactly 0 (default: none). */
+  zero?: number;
 }
 
 /** What the n-sigma rule found, per statistics group (block-major, tiles row-major inside a block). */
@@ -48,47 +55,59 @@ export interface SigmaRuleResult {
   outOfHard: number;
   /** Non-finite values. */
   nonFinite: number;
+  /** Values exactly 0. */
+  zero: number;
 }
 
-/** Count, sum, smallest and largest of the finite values of a region; sum in region order. */
+/** Count, sum (four partial sums by position modulo 4, as the SIMD kernels), smallest and largest of the finite values of a region. */
 function finiteStats(values: FloatArray, g: StridedRegion, out: Float64Array): void {
-  let n = 0, s = 0, lo = Infinity, hi = -Infinity;
+  let n = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0, lo = Infinity, hi = -Infinity, p = 0;
   for (let r = 0; r < g.nRows; r++) {
-    for (let k = g.start + r * g.stride, end = k + g.nCols; k < end; k++) {
+    for (let k = g.start + r * g.stride, end = k + g.nCols; k < end; k++, p++) {
       const v = values[k];
       if (v - v !== 0) continue; // not finite
       n++;
-      s += v;
+      switch (p & 3) {
+        case 0: s0 += v; break;
+        case 1: s1 += v; break;
+        case 2: s2 += v; break;
+        default: s3 += v;
+      }
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
   }
   out[0] = n;
-  out[1] = s;
+  out[1] = (s0 + s1) + (s2 + s3);
   out[2] = lo;
   out[3] = hi;
 }
 
-/** Population std (ddof 0) of the finite values of a region about their mean, in float64 (np.nanstd). */
+/** Population std (ddof 0) of the finite values of a region about their mean, in float64 (np.nanstd), summed like finiteStats. */
 function stdAbout(values: FloatArray, g: StridedRegion, mean: number, n: number): number {
-  let q = 0;
+  let q0 = 0, q1 = 0, q2 = 0, q3 = 0, p = 0;
   for (let r = 0; r < g.nRows; r++) {
-    for (let k = g.start + r * g.stride, end = k + g.nCols; k < end; k++) {
+    for (let k = g.start + r * g.stride, end = k + g.nCols; k < end; k++, p++) {
       const v = values[k];
       if (v - v !== 0) continue;
       const d = v - mean;
-      q += d * d;
+      switch (p & 3) {
+        case 0: q0 += d * d; break;
+        case 1: q1 += d * d; break;
+        case 2: q2 += d * d; break;
+        default: q3 += d * d;
+      }
     }
   }
-  return Math.sqrt(q / n);
+  return Math.sqrt(((q0 + q1) + (q2 + q3)) / n);
 }
 
-/** Flags values[k0, k1) outside [lo, hi] / [hardLo, hardHi] or not finite; adds to counts [outOfRange, outOfHard, nonFinite]. */
+/** Flags values[k0, k1) outside [lo, hi] / [hardLo, hardHi], not finite or 0; adds to counts [outOfRange, outOfHard, nonFinite, zero]. */
 function flagRange(
   values: FloatArray, flags: Uint32Array, k0: number, k1: number, lo: number, hi: number, hardLo: number, hardHi: number,
-  outBit: number, hardBit: number, nanBit: number, counts: Float64Array,
+  outBit: number, hardBit: number, nanBit: number, zeroBit: number, counts: Float64Array,
 ): void {
-  let out = 0, hard = 0, bad = 0;
+  let out = 0, hard = 0, bad = 0, zero = 0;
   for (let k = k0; k < k1; k++) {
     const v = values[k];
     if (v - v !== 0) {
@@ -104,10 +123,15 @@ function flagRange(
       hard++;
       flags[k] |= hardBit;
     }
+    if (v === 0) {
+      zero++;
+      flags[k] |= zeroBit;
+    }
   }
   counts[0] += out;
   counts[1] += hard;
   counts[2] += bad;
+  counts[3] += zero;
 }
 
 /**
@@ -143,7 +167,7 @@ export function sigmaRule(values: FloatArray, flags: Uint32Array, opts: SigmaRul
     for (let b = 0; b < nBlocks; b++) regions.push({ start: b * blockSize, nRows: 1, nCols: blockSize, stride: blockSize });
   }
   const groupSize = regions.length ? regions[0].nRows * regions[0].nCols : 0;
-  const scratch = opts.scratch && opts.scratch.length >= groupSize ? opts.scratch : new Float64Array(groupSize);
+  let scratch: Float64Array | undefined; // JS groups only
   const median = new Float64Array(regions.length);
   const std = new Float64Array(regions.length);
   const hardLo = opts.hard ? opts.hard[0] : -Infinity;
@@ -151,11 +175,25 @@ export function sigmaRule(values: FloatArray, flags: Uint32Array, opts: SigmaRul
   const outBit = bits.outOfRange >>> 0;
   const hardBit = (bits.hard ?? bits.outOfRange) >>> 0;
   const nanBit = (bits.nan ?? 0) >>> 0;
-  const counts = new Float64Array(3); // outOfRange, outOfHard, nonFinite
+  const zeroBit = (bits.zero ?? 0) >>> 0;
+  const counts = new Float64Array(4); // outOfRange, outOfHard, nonFinite, zero
   const stats = new Float64Array(4);
-  const hist = new Uint32Array(MEDIAN_BINS);
+  const simd = values instanceof Float32Array ? { rule: { nSigma: opts.nSigma, hardLo, hardHi, outBit, hardBit, nanBit, zeroBit } satisfies SigmaGroupRule, res: new Float64Array(6) } : undefined;
+  let hist: Uint32Array | undefined;
   for (let gi = 0; gi < regions.length; gi++) {
     const g = regions[gi];
+    if (simd && sigmaGroupSimd(values as Float32Array, flags, g, simd.rule, simd.res)) {
+      const r = simd.res;
+      median[gi] = r[SIGMA_RES.median] + 0; // -0 -> +0: which zero a selection ends on differs between the paths
+      std[gi] = r[SIGMA_RES.std];
+      counts[0] += r[SIGMA_RES.outOfRange];
+      counts[1] += r[SIGMA_RES.outOfHard];
+      counts[2] += r[SIGMA_RES.nonFinite];
+      counts[3] += r[SIGMA_RES.zero];
+      continue;
+    }
+    hist ??= new Uint32Array(MEDIAN_BINS);
+    scratch ??= opts.scratch && opts.scratch.length >= groupSize ? opts.scratch : new Float64Array(groupSize);
     finiteStats(values, g, stats);
     const n = stats[0];
     let med = NaN, sd = NaN;
@@ -163,14 +201,14 @@ export function sigmaRule(values: FloatArray, flags: Uint32Array, opts: SigmaRul
       sd = stdAbout(values, g, stats[1] / n, n);
       med = binnedMedian(values, g, n, stats[2], stats[3], scratch, hist); // exact: same value as medianInPlace of the finite values
     }
-    median[gi] = med;
+    median[gi] = med + 0;
     std[gi] = sd;
     const lo = med - opts.nSigma * sd, hi = med + opts.nSigma * sd;
     for (let r = 0; r < g.nRows; r++) {
       const k0 = g.start + r * g.stride;
-      flagRange(values, flags, k0, k0 + g.nCols, lo, hi, hardLo, hardHi, outBit, hardBit, nanBit, counts);
+      flagRange(values, flags, k0, k0 + g.nCols, lo, hi, hardLo, hardHi, outBit, hardBit, nanBit, zeroBit, counts);
     }
   }
-  const [outOfRange, outOfHard, nonFinite] = counts;
-  return { median, std, outOfRange, outOfHard, nonFinite };
+  const [outOfRange, outOfHard, nonFinite, zero] = counts;
+  return { median, std, outOfRange, outOfHard, nonFinite, zero };
 }
