@@ -18,6 +18,20 @@ export interface DarkBadPixelLimits {
   noiseHardAdu: readonly [number, number];
 }
 
+/** The flags the dark rules of a pass OR into, and their limits. */
+export interface DarkBadPixelTarget {
+  /** Flags per (cell, pixel), cell-major. */
+  flags: Uint32Array;
+  /** Sigma bands and hard ranges. */
+  limits: DarkBadPixelLimits;
+  /**
+   * The flags are all zero and nothing else writes them before the rules (e.g. just allocated): a worker
+   * then writes its cells' zeros before the rules read them, so each fresh shared page faults in once
+   * instead of twice (read, then copy on write).
+   */
+  zeroed?: boolean;
+}
+
 /** Where the statistics of the sigma rules are taken. */
 export interface DarkBadPixelGroups {
   /** Memory cells (statistics per cell). */

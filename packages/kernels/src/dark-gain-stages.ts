@@ -193,7 +193,7 @@ export async function characterizeGainStages(request: DarkRequest, spec: GainSta
       const st = await darkPass(runs[s], {
         ...stagePassOptions(request, spec, s, nCells, reuse),
         out: { meanAdu: offsetAdu.subarray(s * n, (s + 1) * n), stdAdu: noiseAdu.subarray(s * n, (s + 1) * n), digitalMean: slice(digitalMeanAdu, s), digitalStd: slice(digitalStdAdu, s) },
-        badPixels: { flags: badPixels.subarray(s * n, (s + 1) * n), limits: spec.limits(s) },
+        badPixels: { flags: badPixels.subarray(s * n, (s + 1) * n), limits: spec.limits(s), zeroed: true },
         // the next stage's run is read while the workers finalize and flag this one
         deferFinish: true,
       });

@@ -113,6 +113,14 @@ describe('darkPass over analog + digital runs (compact pair accumulator)', () =>
     const again = await darkPass(s, { backend: createCpuBackend(), nCells: 5, digital: true, threads: 2, reuse, out, badPixels: { flags: new Uint32Array(new SharedArrayBuffer(4 * n)), limits } });
     expect(reuse.pool).toBe(pool);
     expect(again.flagged).toEqual(refCounts);
+    // zeroed flags (fresh memory) are written by the workers before the rules: the same map
+    const fresh = new Uint32Array(new SharedArrayBuffer(4 * n));
+    await darkPass(s, { backend: createCpuBackend(), nCells: 5, digital: true, threads: 2, reuse, out, badPixels: { flags: fresh, limits, zeroed: true } });
+    expect(Array.from(fresh)).toEqual(Array.from(refFlags));
+    // flags that already hold bits (not zeroed) keep them: the rules OR theirs in
+    const held = new Uint32Array(new SharedArrayBuffer(4 * n)).fill(1 << 30);
+    await darkPass(s, { backend: createCpuBackend(), nCells: 5, digital: true, threads: 2, reuse, out, badPixels: { flags: held, limits } });
+    expect(Array.from(held)).toEqual(Array.from(refFlags, (f) => (f | (1 << 30)) >>> 0));
     await closeDarkPassReuse(reuse);
     expect(reuse.pool).toBeUndefined();
   });

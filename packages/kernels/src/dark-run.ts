@@ -9,7 +9,7 @@ import type { BlockData, ComputeBackend } from './compute-backend.js';
 import { createDarkAccumulator, type DarkAccumulator } from './dark-accumulator.js';
 import { accumulateDarkPairCpu, createDarkPairAccumulator, finalizeDarkPairCpu, registerDarkPairFrames, type DarkPairAccumulator } from './dark-pair-accumulator.js';
 import { BLOCKS_QUEUED, DarkWorkerPool } from './dark-worker-pool.js';
-import { addBadPixelCounts, darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
+import { addBadPixelCounts, darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelLimits, type DarkBadPixelTarget } from './dark-bad-pixels.js';
 
 /** Settings of one pass over a run. */
 export interface DarkPassOptions {
@@ -44,7 +44,7 @@ export interface DarkPassOptions {
   /** Keeps the accumulator between passes of the same shape (zeroed before reuse) instead of allocating one per pass. */
   reuse?: DarkPassReuse;
   /** Apply the dark bad-pixel rules (per memory cell) to the pass's mean and std, OR-ing into these flags; on the workers when they hold the state and the outputs are shared. */
-  badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits };
+  badPixels?: DarkBadPixelTarget;
   /**
    * With worker threads and opts.out (pair accumulator: also reuse and shared outputs): return once the
    * run is read, so the next pass can read while this one is finalized and flagged (pair: by the

@@ -10,7 +10,7 @@ import type { DarkAccumulator } from './dark-accumulator.js';
 import { darkWorkerUrl, takeWorker } from './worker-spares.js';
 import { sharedCopy } from './shared-copy.js';
 import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
-import { addBadPixelCounts, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
+import { addBadPixelCounts, type DarkBadPixelCounts, type DarkBadPixelTarget } from './dark-bad-pixels.js';
 import type { DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
 import type { DarkWorkerBlock, DarkWorkerFinishReply, DarkWorkerInit, DarkWorkerPairBlock, DarkWorkerPairFinalizeRange, DarkWorkerPairFinish, DarkWorkerRules, DarkWorkerSingleFinalizeRange, RuleInputs } from './dark-worker.js';
 
@@ -183,7 +183,7 @@ export class DarkWorkerPool {
    * @param cells - finalize only cells [c0, c1) (a group), into outputs that start at cell c0; default all cells into full outputs
    * @returns the flagged counts summed over the workers (evalError: the sum of each share's larger NaN count), when badPixels was given
    */
-  async finishPair(out: DarkPairFinalizeOutput, badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits }, cells?: { c0: number; c1: number }): Promise<DarkBadPixelCounts | undefined> {
+  async finishPair(out: DarkPairFinalizeOutput, badPixels?: DarkBadPixelTarget, cells?: { c0: number; c1: number }): Promise<DarkBadPixelCounts | undefined> {
     await this.drain();
     const { id, entry } = this.track(false);
     const T = this.workers.length;
@@ -210,7 +210,7 @@ export class DarkWorkerPool {
    * @param badPixels - shared flags of the stage and its limits
    * @returns `settled`: the flagged counts (undefined without badPixels), once outputs and flags are complete
    */
-  async finishPairDeferred(out: DarkPairFinalizeOutput, badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits }): Promise<{ settled: Promise<DarkBadPixelCounts | undefined> }> {
+  async finishPairDeferred(out: DarkPairFinalizeOutput, badPixels?: DarkBadPixelTarget): Promise<{ settled: Promise<DarkBadPixelCounts | undefined> }> {
     await this.drain();
     const pair = this.pair;
     if (!pair) throw new Error('dark worker pool: finishPairDeferred without a pair accumulator');
@@ -232,7 +232,7 @@ export class DarkWorkerPool {
    * @returns `settled`: the flagged counts (undefined without badPixels), once outputs and flags are complete
    */
   async finishSingleDeferred(
-    out: DarkWorkerSingleFinalizeRange['out'], nCells: number, nPixels: number, badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits },
+    out: DarkWorkerSingleFinalizeRange['out'], nCells: number, nPixels: number, badPixels?: DarkBadPixelTarget,
   ): Promise<{ settled: Promise<DarkBadPixelCounts | undefined> }> {
     await this.drain();
     const fin = this.track(false);
@@ -243,7 +243,7 @@ export class DarkWorkerPool {
 
   /** Once `finalized` is done by every worker, the bad-pixel rules on the workers, cells split between them; their summed counts. */
   private async rulesAfter(
-    finalized: InFlight, out: RuleInputs, nCells: number, nPixels: number, badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits },
+    finalized: InFlight, out: RuleInputs, nCells: number, nPixels: number, badPixels?: DarkBadPixelTarget,
   ): Promise<DarkBadPixelCounts | undefined> {
     const run = async (): Promise<DarkBadPixelCounts | undefined> => {
       await finalized.done;

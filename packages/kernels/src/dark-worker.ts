@@ -6,7 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { accumulateDarkRangeCpu, finalizeDarkRangeCpu } from './cpu-dark.js';
 import { zeroDarkRange, type DarkAccumulator } from './dark-accumulator.js';
 import { accumulateDarkPairCpu, finalizeDarkPairCpu, finalizeDarkPairRange, zeroDarkPairRange, type DarkPairAccumulator, type DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
-import { darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelLimits } from './dark-bad-pixels.js';
+import { darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelTarget } from './dark-bad-pixels.js';
 import type { BlockData, FloatArray, GainData } from './compute-backend.js';
 
 /** First message: the shared accumulators (two single ones, or one pair accumulator) and this worker's pixel range. */
@@ -52,7 +52,7 @@ export interface DarkWorkerPairFinish {
   c1: number;
   /** Cell at index 0 of the outputs and flags (0: arrays of all cells; a group's first cell: arrays of that group). */
   outCell0: number;
-  badPixels?: { flags: Uint32Array; limits: DarkBadPixelLimits };
+  badPixels?: DarkBadPixelTarget;
 }
 
 /**
@@ -90,7 +90,7 @@ export interface DarkWorkerRules {
   c0: number;
   c1: number;
   nPixels: number;
-  badPixels: { flags: Uint32Array; limits: DarkBadPixelLimits };
+  badPixels: DarkBadPixelTarget;
 }
 
 /** What the bad-pixel rules read: offset (mean) and noise (std) per (cell, pixel). */
@@ -108,8 +108,9 @@ export interface DarkWorkerFinishReply {
 let init: DarkWorkerInit | undefined;
 
 /** Applies the dark bad-pixel rules to cells [c0, c1) of outputs whose index 0 holds cell outCell0. */
-function cellRules(out: RuleInputs, badPixels: { flags: Uint32Array; limits: DarkBadPixelLimits }, c0: number, c1: number, outCell0: number, nPixels: number): DarkBadPixelCounts {
+function cellRules(out: RuleInputs, badPixels: DarkBadPixelTarget, c0: number, c1: number, outCell0: number, nPixels: number): DarkBadPixelCounts {
   const [k0, k1] = [(c0 - outCell0) * nPixels, (c1 - outCell0) * nPixels];
+  if (badPixels.zeroed) badPixels.flags.fill(0, k0, k1); // written before read: one fault per fresh page
   return darkBadPixels(out.meanAdu.subarray(k0, k1) as Float32Array, out.stdAdu.subarray(k0, k1) as Float32Array, badPixels.flags.subarray(k0, k1), badPixels.limits, { nCells: c1 - c0, nPixels });
 }
 
