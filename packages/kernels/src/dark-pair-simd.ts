@@ -12,7 +12,7 @@
 import { alignBytes, instantiateOn, wasmMemoryOf, wasmSimdSupported, type WasmMemory, type WasmModuleCache } from './wasm-simd-support.js';
 
 export type { WasmMemory } from './wasm-simd-support.js';
-import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
+import type { DarkPairAccumulator, DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
 import { DARK_PAIR_SIMD_MAX_FRAMES } from './dark-pair-simd-wat.js';
 import type { CellOrder } from './frames-by-cell.js';
 import { DARK_PAIR_SIMD_SHARED_WASM, DARK_PAIR_SIMD_WASM } from './dark-pair-simd-wasm.js';
@@ -167,7 +167,7 @@ const FINALIZE_SLOTS = 4;
  */
 export function finalizeDarkPairSimd(
   state: DarkPairAccumulator,
-  out: { meanAdu: ArrayLike<number>; stdAdu: ArrayLike<number>; digitalMean: ArrayLike<number>; digitalStd: ArrayLike<number> },
+  out: DarkPairFinalizeOutput,
   c0: number,
   c1: number,
   p0: number,
