@@ -9,12 +9,13 @@
  * for bit; the finalized statistics agree with it to ~1e-16 relative.
  * Arrays are cell-major; index 2k holds the analog and 2k + 1 the digital value of (cell, pixel) k.
  * Where WebAssembly SIMD runs, the arrays live in a WebAssembly.Memory and blocks are accumulated by
- * the kernel of dark-pair-simd.ts (2 to 3 times as fast, the same sums bit for bit).
+ * the kernel of dark-pair-simd.ts (2 to 3 times as fast, the same sums bit for bit), and float32
+ * outputs are finalized by its finalize kernel (the same values bit for bit).
  */
 import { DetcalError, ensure } from '@detcal/core';
 import type { FloatArray } from './compute-backend.js';
 import { framesByCell } from './frames-by-cell.js';
-import { accumulateDarkPairSimd, allocateDarkPairWasm, type DarkPairWasmState } from './dark-pair-simd.js';
+import { accumulateDarkPairSimd, allocateDarkPairWasm, finalizeDarkPairSimd, type DarkPairWasmState } from './dark-pair-simd.js';
 
 /** Per-(cell, pixel) sums of analog and digital values of one dark pass. */
 export interface DarkPairAccumulator {
@@ -198,7 +199,9 @@ function addPair4(
 /**
  * Mean and std (ddof 0) of analog and digital values per (cell, pixel), in float64 like
  * finalizeDarkCpu: mean = ref + S/n, var = (Q - S^2/n) / n (with 1/n computed once per cell).
- * @param state - the accumulator (unchanged)
+ * On an unshared wasm state with float32 outputs the SIMD kernel runs (bit for bit the same values);
+ * on a shared one the JS loop (threads finalizing other cells may be using the scratch).
+ * @param state - the accumulator (unchanged but for its scratch)
  * @param out - four outputs (at least (c1 - outCell0) * nPixels values); cell c goes to values [(c - outCell0) * nPixels, (c - outCell0 + 1) * nPixels)
  * @param c0 - first cell to finalize (default 0); other cells' outputs are left alone
  * @param c1 - end of the cell range (default all cells)
@@ -212,6 +215,10 @@ export function finalizeDarkPairCpu(state: DarkPairAccumulator, out: DarkPairFin
   for (const [name, arr] of Object.entries(out)) {
     if (arr.length < n) throw new DetcalError('SHAPE_MISMATCH', `finalizeDarkPair: out.${name} has ${arr.length} values, cells ${outCell0}..${c1} of ${state.nPixels} pixels need ${n}`);
   }
+  // the whole scratch is this thread's only on an unshared memory (on a shared one, other threads may
+  // finalize other cells through it at the same time): there the SIMD kernel, else the JS loop
+  const own = state.wasm !== undefined && !(state.wasm.memory.buffer instanceof SharedArrayBuffer);
+  if (own && finalizeDarkPairSimd(state, out, c0, c1, 0, state.nPixels, outCell0, framesPerCell, 0, state.nPixels)) return;
   for (let c = c0; c < c1; c++) {
     finalizeCell(state, out, c * state.nPixels, (c + 1) * state.nPixels, (c - outCell0) * state.nPixels, framesPerCell[c]);
   }
@@ -220,8 +227,10 @@ export function finalizeDarkPairCpu(state: DarkPairAccumulator, out: DarkPairFin
 /**
  * finalizeDarkPairCpu of pixels [p0, p1) of every cell into outputs of all cells: a worker
  * finalizes the pixel range it accumulates, so it can zero that range and take the next pass's
- * blocks without waiting for the other workers.
- * @param state - the accumulator (unchanged)
+ * blocks without waiting for the other workers. With a wasm state and float32 outputs the SIMD kernel
+ * runs (bit for bit the same values); it uses scratch pixels [p0, p1), so only the thread that
+ * accumulates [p0, p1) may call it while others work on the state.
+ * @param state - the accumulator (unchanged but for its scratch)
  * @param out - four outputs of nCells * nPixels values
  * @param p0 - first pixel
  * @param p1 - end of the pixel range
@@ -233,6 +242,8 @@ export function finalizeDarkPairRange(state: DarkPairAccumulator, out: DarkPairF
   for (const [name, arr] of Object.entries(out)) {
     if (arr.length < nCells * nPixels) throw new DetcalError('SHAPE_MISMATCH', `finalizeDarkPair: out.${name} has ${arr.length} values, ${nCells} cells of ${nPixels} pixels need ${nCells * nPixels}`);
   }
+  // the SIMD kernel writes through this thread's own part [p0, p1) of the scratch (the part it accumulates through)
+  if (finalizeDarkPairSimd(state, out, 0, nCells, p0, p1, 0, framesPerCell, p0, p1)) return;
   for (let c = 0; c < nCells; c++) finalizeCell(state, out, c * nPixels + p0, c * nPixels + p1, c * nPixels + p0, framesPerCell[c]);
 }
 

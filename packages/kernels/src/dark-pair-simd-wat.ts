@@ -14,6 +14,11 @@
  * per (pixel, kind), exact in i32 (8 squares < 2^31). Each i32 partial converts exactly to f64 and is
  * added to the state once per chunk. Tiles with larger values and the tail take a scalar path with
  * i64 partials. All partials are exact integers, so the state is bit for bit that of the JS kernel.
+ *
+ * finalize(ref, sum, sq, count, inv, mean, std, dmean, dstd) turns count pixels of one cell into the
+ * four float32 outputs (written to four areas of the same memory, which the caller copies out). Each
+ * (analog, digital) pair is one f64x2, computed with the operations of the JS finalizeCell in its order
+ * (no fused multiply-add), so the outputs are bit for bit those of the JS loop.
  */
 
 /** Frames per chunk the kernel handles at most (8 squares of 14-bit differences stay below 2^31). */
@@ -38,6 +43,7 @@ export function darkPairSimdWat(shared: boolean): string {
     scalarFunc(),
   ];
   for (let n = 1; n <= DARK_PAIR_SIMD_MAX_FRAMES; n++) lines.push(addFunc(n));
+  lines.push(finalizeFunc());
   lines.push(')');
   return lines.join('\n') + '\n';
 }
@@ -172,5 +178,74 @@ function addFunc(n: number): string {
   L.push(`      (local.set $i (i32.add ${get('i')} (i32.const 8)))`);
   L.push('      (br $tiles)))');
   L.push(`    (call $scalar ${get('ref')} ${get('sum')} ${get('sq')} ${get('scr')} ${get('slot')} ${get('i')} ${get('count')} (i32.const ${n})))`);
+  return L.join('\n');
+}
+
+/** Gathers f32 lanes 0, 1 of two vectors (two demoted (analog, digital) pairs) into one: (a0, g0, a1, g1). */
+const LOW_F32_PAIRS = '0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23';
+/** Lanes 0, 2 of two vectors: the analog values of four pixels. */
+const EVEN_F32 = '0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27';
+/** Lanes 1, 3 of two vectors: the digital values of four pixels. */
+const ODD_F32 = '4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31';
+
+/**
+ * finalize(ref, sum, sq, count, inv, mean, std, dmean, dstd): per pixel k < count, with its
+ * (analog, digital) pair as one f64x2: mean = ref + s * inv, v = (q - s * s * inv) * inv,
+ * std = v > 0 ? sqrt(v) : 0 (the f64x2.gt mask maps NaN, -0 and negatives to +0), each demoted to f32
+ * (round to nearest even, like a JS Float32Array store); the analog lane goes to mean / std, the
+ * digital lane to dmean / dstd (f32 arrays). Four pixels per step; the tail one pixel at a time.
+ */
+function finalizeFunc(): string {
+  const get = (name: string): string => `(local.get $${name})`;
+  const L: string[] = [];
+  L.push('  (func (export "finalize") (param $ref i32) (param $sum i32) (param $sq i32) (param $count i32) (param $inv f64)');
+  L.push('    (param $om i32) (param $os i32) (param $odm i32) (param $ods i32)');
+  L.push('    (local $i i32) (local $t i32) (local $u i32) (local $w v128) (local $r v128) (local $lo v128) (local $hi v128) (local $s v128) (local $v v128)');
+  L.push('    (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)');
+  L.push(`    (local.set $w (f64x2.splat ${get('inv')}))`);
+  // mean and std of the f64x2 pair at byte offset `off` of sum / sq (t, u: the pair's sum and sq addresses), ref pair r
+  const pair = (off: number, refPair: string, m: string, d: string): void => {
+    L.push(`      (local.set $s (v128.load offset=${off} align=8 ${get('t')}))`);
+    L.push(`      (local.set $${m} (f32x4.demote_f64x2_zero (f64x2.add ${refPair} (f64x2.mul ${get('s')} ${get('w')}))))`);
+    L.push(`      (local.set $v (f64x2.mul (f64x2.sub (v128.load offset=${off} align=8 ${get('u')}) (f64x2.mul (f64x2.mul ${get('s')} ${get('s')}) ${get('w')})) ${get('w')}))`);
+    L.push(`      (local.set $${d} (f32x4.demote_f64x2_zero (v128.and (f64x2.sqrt ${get('v')}) (f64x2.gt ${get('v')} (f64x2.splat (f64.const 0))))))`);
+  };
+  L.push('    (block $done (loop $tiles');
+  L.push(`      (br_if $done (i32.gt_u (i32.add ${get('i')} (i32.const 4)) ${get('count')}))`);
+  // 4 pixels: ref u16 (a0, g0, a1, g1, a2, g2, a3, g3) -> i32 -> f64 pairs (exact)
+  L.push(`      (local.set $r (v128.load align=2 (i32.add ${get('ref')} (i32.shl ${get('i')} (i32.const 2)))))`);
+  L.push(`      (local.set $lo (i32x4.extend_low_i16x8_u ${get('r')}))`);
+  L.push(`      (local.set $hi (i32x4.extend_high_i16x8_u ${get('r')}))`);
+  L.push(`      (local.set $t (i32.add ${get('sum')} (i32.shl ${get('i')} (i32.const 4))))`);
+  L.push(`      (local.set $u (i32.add ${get('sq')} (i32.shl ${get('i')} (i32.const 4))))`);
+  pair(0, `(f64x2.convert_low_i32x4_s ${get('lo')})`, 'm0', 'd0');
+  pair(16, `(f64x2.convert_low_i32x4_s (i8x16.shuffle ${HIGH_I32_PAIR} ${get('lo')} ${get('lo')}))`, 'm1', 'd1');
+  pair(32, `(f64x2.convert_low_i32x4_s ${get('hi')})`, 'm2', 'd2');
+  pair(48, `(f64x2.convert_low_i32x4_s (i8x16.shuffle ${HIGH_I32_PAIR} ${get('hi')} ${get('hi')}))`, 'm3', 'd3');
+  // (a0, g0, a1, g1) and (a2, g2, a3, g3) -> analog (a0..a3) and digital (g0..g3) rows
+  for (const k of ['m', 'd']) {
+    L.push(`      (local.set $${k}0 (i8x16.shuffle ${LOW_F32_PAIRS} ${get(`${k}0`)} ${get(`${k}1`)}))`);
+    L.push(`      (local.set $${k}2 (i8x16.shuffle ${LOW_F32_PAIRS} ${get(`${k}2`)} ${get(`${k}3`)}))`);
+  }
+  L.push(`      (local.set $t (i32.shl ${get('i')} (i32.const 2)))`);
+  for (const [k, a, g] of [['m', 'om', 'odm'], ['d', 'os', 'ods']] as const) {
+    L.push(`      (v128.store align=4 (i32.add ${get(a)} ${get('t')}) (i8x16.shuffle ${EVEN_F32} ${get(`${k}0`)} ${get(`${k}2`)}))`);
+    L.push(`      (v128.store align=4 (i32.add ${get(g)} ${get('t')}) (i8x16.shuffle ${ODD_F32} ${get(`${k}0`)} ${get(`${k}2`)}))`);
+  }
+  L.push(`      (local.set $i (i32.add ${get('i')} (i32.const 4)))`);
+  L.push('      (br $tiles)))');
+  // tail: the same vector operations on one pair, lanes stored one by one
+  L.push('    (block $end (loop $tail');
+  L.push(`      (br_if $end (i32.ge_u ${get('i')} ${get('count')}))`);
+  L.push(`      (local.set $t (i32.add ${get('sum')} (i32.shl ${get('i')} (i32.const 4))))`);
+  L.push(`      (local.set $u (i32.add ${get('sq')} (i32.shl ${get('i')} (i32.const 4))))`);
+  pair(0, `(f64x2.convert_low_i32x4_s (i32x4.extend_low_i16x8_u (v128.load32_zero align=2 (i32.add ${get('ref')} (i32.shl ${get('i')} (i32.const 2))))))`, 'm0', 'd0');
+  L.push(`      (local.set $t (i32.shl ${get('i')} (i32.const 2)))`);
+  L.push(`      (f32.store (i32.add ${get('om')} ${get('t')}) (f32x4.extract_lane 0 ${get('m0')}))`);
+  L.push(`      (f32.store (i32.add ${get('odm')} ${get('t')}) (f32x4.extract_lane 1 ${get('m0')}))`);
+  L.push(`      (f32.store (i32.add ${get('os')} ${get('t')}) (f32x4.extract_lane 0 ${get('d0')}))`);
+  L.push(`      (f32.store (i32.add ${get('ods')} ${get('t')}) (f32x4.extract_lane 1 ${get('d0')}))`);
+  L.push(`      (local.set $i (i32.add ${get('i')} (i32.const 1)))`);
+  L.push('      (br $tail))))');
   return L.join('\n');
 }

@@ -5,11 +5,14 @@
  * the scratch (blocks live on other buffers the module cannot reach) and the kernel adds them to the
  * state. Where WebAssembly SIMD is missing, or the state would not fit in 4 GiB, the accumulator is
  * allocated on plain buffers and the JS kernel runs instead.
+ * Finalizing also runs in the module: the outputs (float32 arrays on buffers the module cannot reach)
+ * are written in chunks into four of the scratch slots, each chunk then copied out with
+ * TypedArray.set; a thread only uses the scratch part it owns (see finalizeDarkPairSimd).
  */
 import { alignBytes, instantiateOn, wasmMemoryOf, wasmSimdSupported, type WasmMemory, type WasmModuleCache } from './wasm-simd-support.js';
 
 export type { WasmMemory } from './wasm-simd-support.js';
-import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
+import type { DarkPairAccumulator, DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
 import { DARK_PAIR_SIMD_MAX_FRAMES } from './dark-pair-simd-wat.js';
 import type { CellOrder } from './frames-by-cell.js';
 import { DARK_PAIR_SIMD_SHARED_WASM, DARK_PAIR_SIMD_WASM } from './dark-pair-simd-wasm.js';
@@ -24,6 +27,13 @@ export interface DarkPairWasmState {
 
 type Kernel = (ref: number, sum: number, sq: number, scr: number, slot: number, count: number) => void;
 type SetRef = (ref: number, scr: number, slot: number, count: number) => void;
+type Finalize = (ref: number, sum: number, sq: number, count: number, inv: number, om: number, os: number, odm: number, ods: number) => void;
+/** The kernels of one instance. */
+interface Kernels {
+  setRef: SetRef;
+  add: Kernel[];
+  finalize: Finalize;
+}
 
 /** Frame slots of the scratch (two per frame of a chunk). */
 const SCRATCH_SLOTS = 2 * DARK_PAIR_SIMD_MAX_FRAMES;
@@ -31,7 +41,7 @@ const SCRATCH_SLOTS = 2 * DARK_PAIR_SIMD_MAX_FRAMES;
 /** Modules compiled by this thread, per memory kind (compiled where an accumulator is first used). */
 const modules: WasmModuleCache = {};
 /** Instances of this thread per memory (a worker instantiates once for the memory it was given). */
-const instances = new WeakMap<WasmMemory, { setRef: SetRef; add: Kernel[] }>();
+const instances = new WeakMap<WasmMemory, Kernels>();
 
 /** True when this runtime runs the WebAssembly SIMD kernel (wasmSimdSupported; a module that then fails to compile falls back to JavaScript). */
 export function darkPairSimdSupported(): boolean {
@@ -66,14 +76,14 @@ export function allocateDarkPairWasm(nCells: number, nPixels: number, shared: bo
   };
 }
 
-function instanceFor(wasm: DarkPairWasmState): { setRef: SetRef; add: Kernel[] } | undefined {
+function instanceFor(wasm: DarkPairWasmState): Kernels | undefined {
   let inst = instances.get(wasm.memory);
   if (inst) return inst;
   const exports = instantiateOn(wasm.memory, modules, { shared: DARK_PAIR_SIMD_SHARED_WASM, unshared: DARK_PAIR_SIMD_WASM });
   if (!exports) return undefined; // the JavaScript kernel takes the blocks
   const add: Kernel[] = [];
   for (let f = 1; f <= DARK_PAIR_SIMD_MAX_FRAMES; f++) add[f] = exports[`add${f}`] as Kernel;
-  inst = { setRef: exports.set_ref as SetRef, add };
+  inst = { setRef: exports.set_ref as SetRef, add, finalize: exports.finalize as Finalize };
   instances.set(wasm.memory, inst);
   return inst;
 }
@@ -132,4 +142,73 @@ export function accumulateDarkPairSimd(
 function copyFrame(scratch: Uint16Array, data: Uint16Array, gain: Uint16Array, off: number, j: number, nPixels: number, p0: number, p1: number): void {
   scratch.set(data.subarray(off + p0, off + p1), 2 * j * nPixels + p0);
   scratch.set(gain.subarray(off + p0, off + p1), (2 * j + 1) * nPixels + p0);
+}
+
+/** Where a thread's finalize chunks go: scratch slots 0..3 hold the mean, std, digital mean and digital std chunk. */
+const FINALIZE_SLOTS = 4;
+
+/**
+ * Mean and std of analog and digital values of pixels [p0, p1) of cells [c0, c1) with the SIMD kernel,
+ * bit for bit those of the JS finalizeCell of dark-pair-accumulator.ts (arguments checked by the caller).
+ * Per cell, the range goes in chunks through the thread's own part [s0, s1) of scratch slots 0..3
+ * (each chunk's f32 area starts 16-byte aligned inside that part, so a chunk holds about (s1 - s0) / 2
+ * pixels) and is copied into the outputs: threads with disjoint scratch parts may finalize at once.
+ * @param state - accumulator allocated by allocateDarkPairWasm (unchanged; its scratch slots 0..3 in [s0, s1) are overwritten)
+ * @param out - four float32 outputs; cell c, pixel p goes to index (c - outCell0) * nPixels + p
+ * @param c0 - first cell
+ * @param c1 - end of the cell range
+ * @param p0 - first pixel
+ * @param p1 - end of the pixel range
+ * @param outCell0 - cell at index 0 of the outputs
+ * @param framesPerCell - frames per cell of the pass
+ * @param s0 - first pixel of this thread's part of each scratch slot
+ * @param s1 - end of that part
+ * @returns false (nothing done) without a wasm memory, an instance in this thread, four Float32Array outputs, or room for a chunk
+ */
+export function finalizeDarkPairSimd(
+  state: DarkPairAccumulator,
+  out: DarkPairFinalizeOutput,
+  c0: number,
+  c1: number,
+  p0: number,
+  p1: number,
+  outCell0: number,
+  framesPerCell: Uint32Array,
+  s0: number,
+  s1: number,
+): boolean {
+  const wasm = state.wasm;
+  const { meanAdu, stdAdu, digitalMean, digitalStd } = out;
+  if (!(meanAdu instanceof Float32Array && stdAdu instanceof Float32Array && digitalMean instanceof Float32Array && digitalStd instanceof Float32Array)) return false;
+  const inst = wasm && instanceFor(wasm);
+  if (!wasm || !inst) return false;
+  const { nPixels } = state;
+  const buf = wasm.memory.buffer;
+  const at: number[] = [];
+  let chunk = Infinity;
+  for (let o = 0; o < FINALIZE_SLOTS; o++) {
+    const slotAt = wasm.scratch.byteOffset + 2 * o * nPixels;
+    at[o] = alignBytes(slotAt + 2 * s0, 16);
+    chunk = Math.min(chunk, Math.floor((slotAt + 2 * s1 - at[o]) / 4));
+  }
+  if (!(chunk >= 1)) return false; // a part of a few pixels: the JS loop
+  const dst = [meanAdu, stdAdu, digitalMean, digitalStd];
+  const src = at.map((a) => new Float32Array(buf, a, chunk));
+  const refAt = state.ref.byteOffset, sumAt = state.sum.byteOffset, sqAt = state.sumSq.byteOffset;
+  for (let c = c0; c < c1; c++) {
+    const n = framesPerCell[c];
+    const o0 = (c - outCell0) * nPixels;
+    if (n === 0) {
+      for (const d of dst) d.fill(NaN, o0 + p0, o0 + p1);
+      continue;
+    }
+    const inv = 1 / n;
+    for (let p = p0; p < p1; p += chunk) {
+      const len = Math.min(chunk, p1 - p);
+      const k = c * nPixels + p;
+      inst.finalize(refAt + 4 * k, sumAt + 16 * k, sqAt + 16 * k, len, inv, at[0], at[1], at[2], at[3]);
+      for (let o = 0; o < FINALIZE_SLOTS; o++) dst[o].set(len === chunk ? src[o] : src[o].subarray(0, len), o0 + p);
+    }
+  }
+  return true;
 }
