@@ -11,6 +11,8 @@
  * Where WebAssembly SIMD runs, the arrays live in a WebAssembly.Memory and blocks are accumulated by
  * the kernel of dark-pair-simd.ts (2 to 3 times as fast, the same sums bit for bit), and float32
  * outputs are finalized by its finalize kernel (the same values bit for bit).
+ * A cell's first frame of a pass (registerDarkPairFrames) sets its reference and starts its sums over,
+ * so a state is reused by the next pass without zeroing, and fresh pages are written before read.
  */
 import { DetcalError, ensure } from '@detcal/core';
 import type { FloatArray } from './compute-backend.js';
@@ -135,7 +137,12 @@ export function accumulateDarkPairCpu(
     const end = start[c + 1];
     if (i === end) continue;
     const base = c * nPixels;
-    if (first[order[i]] === 1) setPairRef(ref, data, gain, order[i++] * nPixels, base, p0, p1);
+    if (first[order[i]] === 1) {
+      // the cell's first frame of the pass: its state starts over (no zeroing between passes)
+      setPairRef(ref, data, gain, order[i++] * nPixels, base, p0, p1);
+      sum.fill(0, 2 * (base + p0), 2 * (base + p1));
+      sumSq.fill(0, 2 * (base + p0), 2 * (base + p1));
+    }
     for (; i + 4 <= end; i += 4) {
       addPair4(ref, sum, sumSq, data, gain, order[i] * nPixels, order[i + 1] * nPixels, order[i + 2] * nPixels, order[i + 3] * nPixels, base, p0, p1);
     }
@@ -226,8 +233,8 @@ export function finalizeDarkPairCpu(state: DarkPairAccumulator, out: DarkPairFin
 
 /**
  * finalizeDarkPairCpu of pixels [p0, p1) of every cell into outputs of all cells: a worker
- * finalizes the pixel range it accumulates, so it can zero that range and take the next pass's
- * blocks without waiting for the other workers. With a wasm state and float32 outputs the SIMD kernel
+ * finalizes the pixel range it accumulates, so it can take the next pass's blocks without waiting
+ * for the other workers. With a wasm state and float32 outputs the SIMD kernel
  * runs (bit for bit the same values); it uses scratch pixels [p0, p1), so only the thread that
  * accumulates [p0, p1) may call it while others work on the state.
  * @param state - the accumulator (unchanged but for its scratch)
@@ -245,24 +252,6 @@ export function finalizeDarkPairRange(state: DarkPairAccumulator, out: DarkPairF
   // the SIMD kernel writes through this thread's own part [p0, p1) of the scratch (the part it accumulates through)
   if (finalizeDarkPairSimd(state, out, 0, nCells, p0, p1, 0, framesPerCell, p0, p1)) return;
   for (let c = 0; c < nCells; c++) finalizeCell(state, out, c * nPixels + p0, c * nPixels + p1, c * nPixels + p0, framesPerCell[c]);
-}
-
-/**
- * Zeroes the sums and references of pixels [p0, p1) in every cell (framesPerCell is left alone):
- * a worker clears its own pixel range after finalizing, so the next pass can start without the
- * main thread clearing the whole state.
- * @param state - the accumulator
- * @param p0 - first pixel
- * @param p1 - end of the pixel range
- */
-export function zeroDarkPairRange(state: DarkPairAccumulator, p0: number, p1: number): void {
-  const { ref, sum, sumSq, nCells, nPixels } = state;
-  for (let c = 0; c < nCells; c++) {
-    const j0 = 2 * (c * nPixels + p0), j1 = 2 * (c * nPixels + p1);
-    ref.fill(0, j0, j1);
-    sum.fill(0, j0, j1);
-    sumSq.fill(0, j0, j1);
-  }
 }
 
 function finalizeCell(state: DarkPairAccumulator, out: DarkPairFinalizeOutput, k0: number, k1: number, o0: number, n: number): void {

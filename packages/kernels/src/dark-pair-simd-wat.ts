@@ -75,11 +75,12 @@ function setRefFunc(): string {
 }
 
 /**
- * scalar(ref, sum, sq, scr, slot, i0, i1, frames): exact path for pixels [i0, i1) (any u16 values):
- * per (pixel, kind) the chunk's differences are summed in i64 and added to the state once.
+ * scalar(ref, sum, sq, scr, slot, i0, i1, frames, fresh): exact path for pixels [i0, i1) (any u16 values):
+ * per (pixel, kind) the chunk's differences are summed in i64 and added to the state once (stored
+ * instead when fresh is 1).
  */
 function scalarFunc(): string {
-  return `  (func $scalar (param $ref i32) (param $sum i32) (param $sq i32) (param $scr i32) (param $slot i32) (param $i0 i32) (param $i1 i32) (param $frames i32)
+  return `  (func $scalar (param $ref i32) (param $sum i32) (param $sq i32) (param $scr i32) (param $slot i32) (param $i0 i32) (param $i1 i32) (param $frames i32) (param $fresh i32)
     (local $p i32) (local $k i32) (local $j i32) (local $r i32) (local $d i64) (local $s i64) (local $q i64) (local $at i32)
     (local.set $p (local.get $i0))
     (block $done (loop $pixels
@@ -100,10 +101,15 @@ function scalarFunc(): string {
           (local.set $j (i32.add (local.get $j) (i32.const 1)))
           (br_if $frames (i32.lt_u (local.get $j) (local.get $frames))))
         (local.set $at (i32.add (i32.shl (local.get $p) (i32.const 4)) (i32.shl (local.get $k) (i32.const 3))))
-        (f64.store (i32.add (local.get $sum) (local.get $at))
-          (f64.add (f64.load (i32.add (local.get $sum) (local.get $at))) (f64.convert_i64_s (local.get $s))))
-        (f64.store (i32.add (local.get $sq) (local.get $at))
-          (f64.add (f64.load (i32.add (local.get $sq) (local.get $at))) (f64.convert_i64_s (local.get $q))))
+        (if (local.get $fresh)
+          (then
+            (f64.store (i32.add (local.get $sum) (local.get $at)) (f64.convert_i64_s (local.get $s)))
+            (f64.store (i32.add (local.get $sq) (local.get $at)) (f64.convert_i64_s (local.get $q))))
+          (else
+            (f64.store (i32.add (local.get $sum) (local.get $at))
+              (f64.add (f64.load (i32.add (local.get $sum) (local.get $at))) (f64.convert_i64_s (local.get $s))))
+            (f64.store (i32.add (local.get $sq) (local.get $at))
+              (f64.add (f64.load (i32.add (local.get $sq) (local.get $at))) (f64.convert_i64_s (local.get $q))))))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br_if $kinds (i32.lt_u (local.get $k) (i32.const 2))))
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
@@ -111,7 +117,8 @@ function scalarFunc(): string {
 }
 
 /**
- * add<n>(ref, sum, sq, scr, slot, count): adds frames 0..n-1 of the scratch to pixels [0, count).
+ * add<n>(ref, sum, sq, scr, slot, count, fresh): adds frames 0..n-1 of the scratch to pixels [0, count)
+ * (fresh = 1: stores their sums, the state of the first chunk of a cell in a pass).
  * Frames are taken in pairs so that few vectors are live (two loads, four differences, eight i32 partials).
  */
 function addFunc(n: number): string {
@@ -120,7 +127,7 @@ function addFunc(n: number): string {
   const locals = ['(local $i i32) (local $t i32) (local $r0 v128) (local $r1 v128) (local $bad v128) (local $u v128) (local $v v128) (local $lo0 v128) (local $hi0 v128) (local $lo1 v128) (local $hi1 v128)'];
   for (let j = 0; j < n; j++) locals.push(`(local $pa${j} i32) (local $pg${j} i32)`);
   for (let q = 0; q < 4; q++) locals.push(`(local $s${q} v128) (local $q${q} v128)`);
-  L.push(`  (func (export "add${n}") (param $ref i32) (param $sum i32) (param $sq i32) (param $scr i32) (param $slot i32) (param $count i32)`);
+  L.push(`  (func (export "add${n}") (param $ref i32) (param $sum i32) (param $sq i32) (param $scr i32) (param $slot i32) (param $count i32) (param $fresh i32)`);
   L.push('    ' + locals.join(' '));
   for (let j = 0; j < n; j++) {
     L.push(`    (local.set $pa${j} (i32.add ${get('scr')} (i32.mul ${get('slot')} (i32.const ${2 * j}))))`);
@@ -160,24 +167,31 @@ function addFunc(n: number): string {
   }
   // a value or reference >= 2^14: the partials may have wrapped, this tile takes the exact scalar path
   L.push(`      (if (v128.any_true (v128.and ${get('bad')} (v128.const i16x8 0xc000 0xc000 0xc000 0xc000 0xc000 0xc000 0xc000 0xc000)))`);
-  L.push(`        (then (call $scalar ${get('ref')} ${get('sum')} ${get('sq')} ${get('scr')} ${get('slot')} ${get('i')} (i32.add ${get('i')} (i32.const 8)) (i32.const ${n})))`);
+  L.push(`        (then (call $scalar ${get('ref')} ${get('sum')} ${get('sq')} ${get('scr')} ${get('slot')} ${get('i')} (i32.add ${get('i')} (i32.const 8)) (i32.const ${n}) ${get('fresh')}))`);
   L.push('        (else');
   // state update: i32 lanes (a_p, g_p, a_p+1, g_p+1) of pixel pair q, f64 pairs (a, g) per pixel
-  for (const [arr, acc] of [['sum', 's'], ['sq', 'q']] as const) {
-    L.push(`      (local.set $t (i32.add ${get(arr)} (i32.shl ${get('i')} (i32.const 4))))`);
-    for (let q = 0; q < 4; q++) {
-      const v = get(`${acc}${q}`);
-      for (let h = 0; h < 2; h++) {
-        const off = 32 * q + 16 * h;
-        const lanes = h === 0 ? v : `(i8x16.shuffle ${HIGH_I32_PAIR} ${v} ${v})`;
-        L.push(`      (v128.store offset=${off} align=8 ${get('t')} (f64x2.add (v128.load offset=${off} align=8 ${get('t')}) (f64x2.convert_low_i32x4_s ${lanes})))`);
+  // fresh: the first chunk of a cell in a pass stores its partials (no read of the old state, whose pages
+  // may not be mapped yet: written first, each faults in once)
+  for (const fresh of [true, false]) {
+    L.push(fresh ? `      (if ${get('fresh')} (then` : '      ) (else');
+    for (const [arr, acc] of [['sum', 's'], ['sq', 'q']] as const) {
+      L.push(`      (local.set $t (i32.add ${get(arr)} (i32.shl ${get('i')} (i32.const 4))))`);
+      for (let q = 0; q < 4; q++) {
+        const v = get(`${acc}${q}`);
+        for (let h = 0; h < 2; h++) {
+          const off = 32 * q + 16 * h;
+          const lanes = `(f64x2.convert_low_i32x4_s ${h === 0 ? v : `(i8x16.shuffle ${HIGH_I32_PAIR} ${v} ${v})`})`;
+          const value = fresh ? lanes : `(f64x2.add (v128.load offset=${off} align=8 ${get('t')}) ${lanes})`;
+          L.push(`      (v128.store offset=${off} align=8 ${get('t')} ${value})`);
+        }
       }
     }
   }
   L.push('      ))');
+  L.push('      ))');
   L.push(`      (local.set $i (i32.add ${get('i')} (i32.const 8)))`);
   L.push('      (br $tiles)))');
-  L.push(`    (call $scalar ${get('ref')} ${get('sum')} ${get('sq')} ${get('scr')} ${get('slot')} ${get('i')} ${get('count')} (i32.const ${n})))`);
+  L.push(`    (call $scalar ${get('ref')} ${get('sum')} ${get('sq')} ${get('scr')} ${get('slot')} ${get('i')} ${get('count')} (i32.const ${n}) ${get('fresh')}))`);
   return L.join('\n');
 }
 

@@ -92,6 +92,35 @@ describe('dark pair accumulation with WebAssembly SIMD', () => {
     expect(simd.framesPerCell[0]).toBe(45);
   });
 
+  it.each([
+    ['SIMD', true],
+    ['JS', false],
+  ])('needs no zeroing between passes (%s): a cell\'s first frame of a pass starts its state over', (_kind, wasm) => {
+    const nPixels = 45, nCells = 4;
+    const stale = createDarkPairAccumulator(nCells, nPixels, { wasm });
+    const fresh = createDarkPairAccumulator(nCells, nPixels, { wasm });
+    expect(stale.wasm !== undefined).toBe(wasm);
+    const rng = new Random(5);
+    const feed = (state: DarkPairAccumulator, blocks: ReturnType<typeof block>[]): void => {
+      for (const { data, gain, cellIds, nFrames } of blocks) {
+        const first = registerDarkPairFrames(state, cellIds, nFrames);
+        accumulateDarkPairCpu(state, data, gain, cellIds, first, nFrames, 0, 21);
+        accumulateDarkPairCpu(state, data, gain, cellIds, first, nFrames, 21, nPixels);
+      }
+    };
+    feed(stale, [0, 1, 2].map((b) => block(nPixels, nCells, 3, rng, b, false)));
+    expect(stale.sumSq.some((v) => v > 0)).toBe(true);
+    // the next pass: frame counts reset (as a reused accumulator is), sums and references left as they are;
+    // in its first block cell 3 has only its first frame, so no chunk follows the reference there
+    const next = [0, 1, 2].map((b) => block(nPixels, nCells, 3, rng, 2 * b, false));
+    next[0].cellIds.set([3, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1]);
+    stale.framesPerCell.fill(0);
+    feed(stale, next);
+    feed(fresh, next);
+    expect(fresh.framesPerCell[3]).toBe(7);
+    expectSameState(stale, fresh);
+  });
+
   it('gives the JS kernel state with a shared memory and two workers accumulating their pixel ranges', async () => {
     const nPixels = 203, nCells = 3;
     const simd = createDarkPairAccumulator(nCells, nPixels, { shared: true });

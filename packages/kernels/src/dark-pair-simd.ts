@@ -25,7 +25,7 @@ export interface DarkPairWasmState {
   readonly scratch: Uint16Array;
 }
 
-type Kernel = (ref: number, sum: number, sq: number, scr: number, slot: number, count: number) => void;
+type Kernel = (ref: number, sum: number, sq: number, scr: number, slot: number, count: number, fresh: number) => void;
 type SetRef = (ref: number, scr: number, slot: number, count: number) => void;
 type Finalize = (ref: number, sum: number, sq: number, count: number, inv: number, om: number, os: number, odm: number, ods: number) => void;
 /** The kernels of one instance. */
@@ -124,14 +124,23 @@ export function accumulateDarkPairSimd(
     const end = start[c + 1];
     if (i === end) continue;
     const base = c * nPixels + p0;
+    // the first frame of a cell in the pass sets its reference, and the next chunk stores the sums: the state
+    // needs no zeroing between passes and its fresh pages are written before they are read
+    let fresh = 0;
     if (first[order[i]] === 1) {
       copyFrame(scratch, data, gain, order[i++] * nPixels, 0, nPixels, p0, p1);
       inst.setRef(refAt + 4 * base, scr, slot, count);
+      fresh = 1;
+      if (i === end) {
+        state.sum.fill(0, 2 * base, 2 * (base + count));
+        state.sumSq.fill(0, 2 * base, 2 * (base + count));
+      }
     }
     while (i < end) {
       const n = Math.min(DARK_PAIR_SIMD_MAX_FRAMES, end - i);
       for (let j = 0; j < n; j++) copyFrame(scratch, data, gain, order[i + j] * nPixels, j, nPixels, p0, p1);
-      inst.add[n](refAt + 4 * base, sumAt + 16 * base, sqAt + 16 * base, scr, slot, count);
+      inst.add[n](refAt + 4 * base, sumAt + 16 * base, sqAt + 16 * base, scr, slot, count, fresh);
+      fresh = 0;
       i += n;
     }
   }

@@ -41,7 +41,7 @@ export interface DarkPassOptions {
   threads?: number;
   /** Write the statistics into these arrays (nCells * nPixels each, e.g. views of a stacked constant) instead of new ones. */
   out?: DarkPassOutput;
-  /** Keeps the accumulator between passes of the same shape (zeroed before reuse) instead of allocating one per pass. */
+  /** Keeps the accumulator between passes of the same shape (reset for reuse) instead of allocating one per pass. */
   reuse?: DarkPassReuse;
   /** Apply the dark bad-pixel rules (per memory cell) to the pass's mean and std, OR-ing into these flags; on the workers when they hold the state and the outputs are shared. */
   badPixels?: DarkBadPixelTarget;
@@ -71,8 +71,6 @@ export interface DarkPassOutput {
 export interface DarkPassReuse {
   /** The accumulator of the last pass (set by darkPass). */
   pair?: DarkPairAccumulator;
-  /** `pair` is zero for the next pass: set up by prepareDarkPass and unused, or zeroed by the workers after a deferred finish. */
-  pairUnused?: boolean;
   /** Workers bound to `pair` (set by darkPass when it ran with threads). */
   pool?: DarkWorkerPool;
   /** Workers of the general accumulators, rebound to each pass's new accumulators (Jungfrau's gain stages). */
@@ -212,22 +210,13 @@ function finalize(backend: ComputeBackend, acc: DarkAccumulator, mean: Float32Ar
   return { mean, std };
 }
 
-/** A pair accumulator of this shape: the reused one (zeroed) when it fits, else a new one (kept in `reuse`). */
+/** A pair accumulator of this shape: the reused one (its frame counts zeroed) when it fits, else a new one (kept in `reuse`). */
 function pairAccumulator(opts: DarkPassOptions, nPixels: number, shared: boolean): DarkPairAccumulator {
   const old = opts.reuse?.pair;
   const fits = old && old.nCells === opts.nCells && old.nPixels === nPixels && (old.sum.buffer instanceof SharedArrayBuffer) === shared;
   if (fits) {
-    // a state no pass has used yet is still zero (and untouched: zeroing it here would fault its pages in on this
-    // thread); after a deferred finish the workers zero it before they take the next block
-    if (opts.reuse?.pairUnused) {
-      opts.reuse.pairUnused = false;
-      old.framesPerCell.fill(0);
-    } else {
-      old.ref.fill(0);
-      old.sum.fill(0);
-      old.sumSq.fill(0);
-      old.framesPerCell.fill(0);
-    }
+    // the sums need no zeroing: a cell's first frame of the pass starts its state over (accumulateDarkPairCpu)
+    old.framesPerCell.fill(0);
     return old;
   }
   if (opts.reuse) {
@@ -238,7 +227,6 @@ function pairAccumulator(opts: DarkPassOptions, nPixels: number, shared: boolean
   const pair = createDarkPairAccumulator(opts.nCells, nPixels, { shared });
   if (opts.reuse) {
     opts.reuse.pair = pair;
-    opts.reuse.pairUnused = false;
   }
   return pair;
 }
@@ -321,7 +309,6 @@ export function prepareDarkPass(opts: DarkPassOptions, nPixels: number): void {
   if (!reuse || threads <= 1) return;
   if (pairOptions(opts)) {
     pairState(opts, nPixels, threads);
-    reuse.pairUnused = true;
   } else {
     const { analog, digital } = singleState(opts, nPixels, threads);
     reuse.prepared = { analog, digital };
@@ -468,9 +455,8 @@ async function finishFull({ st, base }: Accumulated, opts: DarkPassOptions): Pro
     let flagged: DarkBadPixelCounts | undefined;
     let pending: Promise<DarkBadPixelCounts | undefined> | undefined;
     if (st.pool && shared && opts.deferFinish && opts.reuse) {
-      // the next pass reads while the workers finalize and flag this one (they zero the state first)
+      // the next pass reads while the workers finalize and flag this one (each finalizes its pixel range first)
       pending = (await st.pool.finishPairDeferred(out, opts.badPixels)).settled;
-      opts.reuse.pairUnused = true;
     } else if (st.pool && shared) {
       // the workers finalize and flag their share of the cells (both cores instead of the main thread alone)
       flagged = await st.pool.finishPair(out, opts.badPixels);

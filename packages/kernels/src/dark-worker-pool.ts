@@ -51,7 +51,8 @@ export class DarkWorkerPool {
   /**
    * @param threads - workers to start (pixel ranges split evenly)
    * @param analog - shared accumulator of the values (createDarkAccumulator(..., { shared: true })), or a shared pair accumulator;
-   *   bound accumulators must be zero (new or cleared): each worker zeroes its range again, which faults fresh pages in once
+   *   general accumulators must be zero (new or cleared): each worker zeroes its range again, which faults fresh pages in once
+   *   (a pair accumulator needs no zeroing: a cell's first frame of a pass stores its state)
    * @param digital - shared accumulator of the gain values, if wanted (not with a pair accumulator)
    */
   constructor(threads: number, analog: DarkAccumulator | DarkPairAccumulator, digital?: DarkAccumulator) {
@@ -203,9 +204,9 @@ export class DarkWorkerPool {
   /**
    * After the last block of a pair pass whose state the next pass reuses: like finishPair over all
    * cells, but returns as soon as the work is posted, so the next pass's blocks can be read and
-   * submitted while the workers finish. Each worker finalizes its own pixel range and zeroes it
-   * (blocks submitted afterwards queue behind that); once every worker has, the bad-pixel rules run
-   * per cell, between the next pass's blocks. The state is zero when the workers get to the next block.
+   * submitted while the workers finish. Each worker finalizes its own pixel range (blocks submitted
+   * afterwards queue behind that); once every worker has, the bad-pixel rules run per cell, between
+   * the next pass's blocks. A cell's first frame of the next pass starts its state over.
    * @param out - shared outputs of all cells
    * @param badPixels - shared flags of the stage and its limits
    * @returns `settled`: the flagged counts (undefined without badPixels), once outputs and flags are complete

@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { accumulateDarkRangeCpu, finalizeDarkRangeCpu } from './cpu-dark.js';
 import { zeroDarkRange, type DarkAccumulator } from './dark-accumulator.js';
-import { accumulateDarkPairCpu, finalizeDarkPairCpu, finalizeDarkPairRange, zeroDarkPairRange, type DarkPairAccumulator, type DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
+import { accumulateDarkPairCpu, finalizeDarkPairCpu, finalizeDarkPairRange, type DarkPairAccumulator, type DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
 import { darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelTarget } from './dark-bad-pixels.js';
 import type { BlockData, FloatArray, GainData } from './compute-backend.js';
 
@@ -57,8 +57,9 @@ export interface DarkWorkerPairFinish {
 
 /**
  * After a pair pass whose state the next pass reuses at once: finalize this worker's pixel range of
- * every cell into shared outputs of all cells, then zero that range of the state. Blocks of the next
- * pass posted after this message are then safe to accumulate (each worker only touches its range).
+ * every cell into shared outputs of all cells. Blocks of the next pass posted after this message are
+ * then safe to accumulate (each worker only touches its range, and a cell's first frame of the next
+ * pass starts that cell's state over).
  */
 export interface DarkWorkerPairFinalizeRange {
   type: 'pair-finalize-range';
@@ -120,7 +121,6 @@ parentPort?.on('message', (msg: DarkWorkerMessage) => {
   if (msg.type === 'init') {
     init = msg;
     // bound accumulators are zero; writing the range first faults each fresh page in once (the kernels read before they write)
-    if (msg.pair) zeroDarkPairRange(msg.pair, msg.p0, msg.p1);
     if (msg.analog) zeroDarkRange(msg.analog, msg.p0, msg.p1);
     if (msg.digital) zeroDarkRange(msg.digital, msg.p0, msg.p1);
     return;
@@ -143,7 +143,6 @@ parentPort?.on('message', (msg: DarkWorkerMessage) => {
   if (msg.type === 'pair-finalize-range') {
     if (!pair) throw new Error('dark worker: pair finalize without a pair accumulator');
     finalizeDarkPairRange(pair, msg.out, p0, p1, msg.framesPerCell);
-    zeroDarkPairRange(pair, p0, p1);
     parentPort?.postMessage(msg.id);
     return;
   }
