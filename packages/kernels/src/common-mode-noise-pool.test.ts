@@ -110,7 +110,29 @@ describe('commonModeNoisePass on worker threads', () => {
 
   it('reports a run without non-empty frames as darkPass does', async () => {
     const empty = frameStreamFromFrames({ data: new Uint16Array(4 * P), nFrames: 4, rows: ROWS, cols: COLS, }, { label: 'r0007' });
-    await expect(commonModeNoisePass(empty, { ...base(), threads: 2 })).rejects.toThrow('r0007: no non-empty frames (4 empty frames skipped); a dark run needs data');
+    for (const threads of [1, 2]) {
+      await expect(commonModeNoisePass(empty, { ...base(), threads })).rejects.toThrow('r0007: no non-empty frames (4 empty frames skipped); a dark run needs data');
+    }
+  });
+
+  it.each([
+    ['row and column passes (JS context)', ['row', 'col'] as const],
+    ['one row pass (the SIMD kernels)', ['row'] as const],
+  ])('one CPU thread runs a worker\'s context in-process and gives the darkPass transform path: %s', async (_what, passes) => {
+    // a backend of another name takes the generic path: correct into a value buffer, accumulate with darkPass
+    const generic = { ...createCpuBackend(), name: 'generic' } as unknown as ReturnType<typeof createCpuBackend>;
+    const opts = { ...base(), commonMode: { bank: BANK, passes, minPixels: 5 } };
+    const ref = await commonModeNoisePass(stream, { ...opts, backend: generic, threads: 1 });
+    const one = await commonModeNoisePass(stream, { ...opts, threads: 1 });
+    expect([one.corrected.frames, one.corrected.emptyFrames]).toEqual([ref.corrected.frames, ref.corrected.emptyFrames]);
+    for (const k of ['excludedValues', 'framesWithExclusions', 'pixelsWithExclusions', 'groupsCorrected', 'groupsSkipped'] as const) expect(one[k], k).toBe(ref[k]);
+    expect(one.excludedValues).toBeGreaterThan(10);
+    expect(one.maxAdu).toEqual(ref.maxAdu);
+    expect(one.corrected.count).toEqual(ref.corrected.count);
+    // the same frames in the same order, every value rounded where the darkPass path rounds it: the same statistics
+    expect(one.corrected.meanAdu).toEqual(ref.corrected.meanAdu);
+    expect(one.corrected.stdAdu).toEqual(ref.corrected.stdAdu);
+    expect(one.raw!.stdAdu).toEqual(ref.raw!.stdAdu);
   });
 
   it('a failure in a worker surfaces as one DetcalError line and stops the pass', async () => {

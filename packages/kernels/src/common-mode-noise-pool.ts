@@ -9,7 +9,7 @@
  * copy; others are copied into shared slots. The workers run the built dist/common-mode-noise-worker.js.
  */
 import { Worker } from 'node:worker_threads';
-import { DetcalError, type FrameStream } from '@detcal/core';
+import { DetcalError, type FrameBlock, type FrameStream } from '@detcal/core';
 import { mergeCommonModeNoisePartial, type CommonModeNoiseInit, type CommonModeNoisePartial } from './common-mode-noise-context.js';
 import type { CommonModeNoiseWorkerReply, CommonModeNoiseWorkerRequest } from './common-mode-noise-worker.js';
 import type { BlockData } from './compute-backend.js';
@@ -43,6 +43,25 @@ export interface CommonModeNoiseWorkersResult {
   emptyFrames: number;
 }
 
+
+/**
+ * The non-empty frames of a block of a single-cell run (empty frames are counted, not averaged in).
+ * @param stream - the run (its label names it in errors)
+ * @param raw - a block as read
+ * @param nPixels - pixels per frame
+ * @returns the block of non-empty frames and how many frames were dropped
+ * @throws DetcalError SHAPE_MISMATCH when a frame has a memory cell other than 0
+ */
+export function nonEmptySingleCellFrames(stream: FrameStream, raw: FrameBlock, nPixels: number): { block: FrameBlock; dropped: number } {
+  const { block, dropped, kept } = dropEmptyFrames(raw, nPixels);
+  for (let k = 0; k < block.nFrames; k++) {
+    const c = block.cellIds[k];
+    if (c >= 1) {
+      throw new DetcalError('SHAPE_MISMATCH', `${stream.label}: frame ${raw.firstFrame + kept[k]} has memory cell ${c} but the run was opened with 1 cells; pass --cells ${c + 1} or check the cell ids`);
+    }
+  }
+  return { block, dropped };
+}
 
 /** First line of a message (worker errors carry stacks). */
 function firstLine(s: string): string {
@@ -113,14 +132,8 @@ export async function commonModeNoiseOnWorkers(stream: FrameStream, init: Common
     for await (const raw of stream.blocks({ keep: COMMON_MODE_BLOCKS_QUEUED + 1 })) {
       check();
       const bytes = raw.data.byteLength + (raw.gain?.byteLength ?? 0);
-      const { block, dropped, kept } = dropEmptyFrames(raw, nPixels);
+      const { block, dropped } = nonEmptySingleCellFrames(stream, raw, nPixels);
       emptyFrames += dropped;
-      for (let k = 0; k < block.nFrames; k++) {
-        const c = block.cellIds[k];
-        if (c >= 1) {
-          throw new DetcalError('SHAPE_MISMATCH', `${stream.label}: frame ${raw.firstFrame + kept[k]} has memory cell ${c} but the run was opened with 1 cells; pass --cells ${c + 1} or check the cell ids`);
-        }
-      }
       if (block.nFrames > 0) {
         // Blocks are numbered in read order (empty ones included): before block `id` goes out, block
         // id - COMMON_MODE_BLOCKS_QUEUED and older must be done, so its slot is free and the reader may

@@ -270,7 +270,8 @@ function pairState(opts: DarkPassOptions, nPixels: number, threads: number): Ext
  * prepareDarkPass allocated them, and warmed-up workers rebound to them when opts.reuse keeps some.
  */
 function singleState(opts: DarkPassOptions, nPixels: number, threads: number): Extract<PassState, { kind: 'single' }> {
-  const shared = { shared: threads > 1 };
+  // a WebAssembly memory (the SIMD kernel) also in-process: these accumulators are never posted to another thread
+  const shared = { shared: threads > 1, wasm: true };
   const ready = opts.reuse?.prepared;
   if (opts.reuse) opts.reuse.prepared = undefined;
   const fits = ready && ready.analog.nCells === opts.nCells && ready.analog.nPixels === nPixels && !!ready.digital === !!opts.digital && (ready.analog.sum.buffer instanceof SharedArrayBuffer) === threads > 1;

@@ -18,6 +18,7 @@
 import { BadPixel, DetcalError, type DarkRequest, type FrameStream } from '@detcal/core';
 import type { BankShape, CommonModePass } from './common-mode.js';
 import { CommonModeNoiseContext, createCommonModeNoiseInit, type CommonModeNoisePartial } from './common-mode-noise-context.js';
+import { commonModeNoiseInProcess } from './common-mode-noise-in-process.js';
 import { commonModeNoiseOnWorkers } from './common-mode-noise-pool.js';
 import { prepareMedianCache, type CommonModeMedianCache } from './common-mode-median-cache.js';
 import type { ComputeBackend, FloatArray } from './compute-backend.js';
@@ -156,9 +157,9 @@ export interface CommonModeNoiseResult {
 /**
  * Streams the run once: value - offset, common mode per readout group (median of good pixels)
  * subtracted from every responding pixel, optional cosmic exclusion; accumulates the corrected
- * (and optionally the raw) values. With threads > 1 on the CPU backend, whole blocks go to worker
- * threads that each correct and accumulate their frames; the merged sums equal the in-process
- * ones up to float64 summation order.
+ * (and optionally the raw) values. On the CPU backend with threads > 1, whole blocks go to worker
+ * threads that each correct and accumulate their frames (the merged sums equal one thread's up to
+ * float64 summation order); with one thread, this thread runs what one worker would.
  * @param stream - the dark run (single gain, no memory cells)
  * @param opts - offset, masks, readout groups, exclusions
  * @returns statistics of the corrected values (NoiseCM) and what was excluded
@@ -186,8 +187,9 @@ export async function commonModeNoisePass(stream: FrameStream, opts: CommonModeN
   const threads = opts.backend.name === 'cpu' ? Math.max(1, Math.floor(opts.threads ?? 1)) : 1;
   let corrected: DarkPassResult;
   let partial: CommonModeNoisePartial;
-  if (threads > 1) {
-    const r = await commonModeNoiseOnWorkers(stream, init, { threads, progress: opts.progress, phase });
+  if (opts.backend.name === 'cpu') {
+    // workers, or this thread running what one worker would (the SIMD kernels where they apply)
+    const r = threads > 1 ? await commonModeNoiseOnWorkers(stream, init, { threads, progress: opts.progress, phase }) : await commonModeNoiseInProcess(stream, init, { progress: opts.progress, phase });
     partial = r.partial;
     const frames = partial.frames;
     corrected = { ...finalizeStatistics(opts.backend, r.partial.corrected), nCells: 1, nPixels, frames, emptyFrames: r.emptyFrames, framesPerCell: Uint32Array.of(frames) };
