@@ -55,6 +55,26 @@ describe('gain-stage correction kernels', () => {
     expect(Number.isNaN(o.data[3])).toBe(true);
   });
 
+  it('gpu.js outputs of an AGIPD frame (65536 pixels) fit a 16384-texel GL texture, with the CPU result', () => {
+    // a GL context refuses textures wider than its maxTextureSize (16384 on Mesa and many GPUs); the
+    // backend checks every output against the given limit, also in gpu.js 'cpu' mode
+    const rng = new Random(3);
+    const nCells = 2, nPixels = 512 * 128, nFrames = 4;
+    const c = constants(nCells, nPixels, rng);
+    const b = block(nFrames, nPixels, nCells, rng);
+    const cpu = out(nFrames * nPixels);
+    correctGainStagesCpu(b.analog, b.digital, b.cellIds, nFrames, c, cpu);
+    const gpu = createGpuBackend({ mode: 'cpu', maxTextureSize: 16384 });
+    const g = out(nFrames * nPixels);
+    try {
+      gpu.correctGainStages(b.analog, b.digital, b.cellIds, nFrames, c, g);
+    } finally {
+      gpu.dispose();
+    }
+    expect(Array.from(g.gain)).toEqual(Array.from(cpu.gain));
+    expect(Array.from(g.mask)).toEqual(Array.from(cpu.mask));
+  });
+
   it('gpu.js gives the CPU result (stages identical, values within float32 rounding), across cell groups and call splits', () => {
     const rng = new Random(7);
     const nCells = 5, nPixels = 300, nFrames = 23;

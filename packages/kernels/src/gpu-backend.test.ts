@@ -198,6 +198,39 @@ describe('gpu.js backend setup', () => {
     expect(() => createGpuBackend({ mode: 'cpu', maxElementsPerCall: 2 ** 25 })).toThrow(/maxElementsPerCall/);
   });
 
+  it('outputs of a Jungfrau frame (524288 pixels) fit a 16384-texel GL texture; an output that would not is refused', () => {
+    // a GL context refuses textures wider than its maxTextureSize (16384 on Mesa and many GPUs): the
+    // backend checks every output against the given limit, also in gpu.js 'cpu' mode
+    const nPixels = 512 * 1024, nFrames = 3;
+    const { data, cellIds } = darkBlock(1, nPixels, nFrames, 5);
+    const g = createGpuBackend({ mode: 'cpu', maxTextureSize: 16384 });
+    const cpu = createCpuBackend();
+    try {
+      expect(g.maxTextureSize).toBe(16384);
+      const a = createDarkAccumulator(1, nPixels), b = createDarkAccumulator(1, nPixels);
+      cpu.accumulateDark(a, data, cellIds, nFrames, nPixels);
+      g.accumulateDark(b, data, cellIds, nFrames, nPixels);
+      expect(Array.from(b.count)).toEqual(Array.from(a.count));
+      const outA = { meanAdu: new Float32Array(nPixels), stdAdu: new Float32Array(nPixels) };
+      const outB = { meanAdu: new Float32Array(nPixels), stdAdu: new Float32Array(nPixels) };
+      cpu.finalizeDark(a, outA);
+      g.finalizeDark(b, outB);
+      const rm = checkTolerance(outB.meanAdu, outA.meanAdu, 1e-3);
+      expect(rm.ok, formatToleranceReport(rm, 'meanAdu')).toBe(true);
+    } finally {
+      g.dispose();
+    }
+    // 20000 output values need a texture of about 141 x 141: over a limit of 100
+    const small = createGpuBackend({ mode: 'cpu', maxTextureSize: 100 });
+    try {
+      const { data: d2, cellIds: c2 } = darkBlock(1, 10000, 2, 6);
+      expect(() => small.accumulateDark(createDarkAccumulator(1, 10000), d2, c2, 2, 10000)).toThrow(/an output of \[10000, 1, 2\] needs a 1[0-9]{2} x 1[0-9]{2} texture, over the 100 this context takes; use --backend cpu/);
+    } finally {
+      small.dispose();
+    }
+    expect(createGpuBackend({ mode: 'cpu' }).maxTextureSize).toBe(Infinity);
+  });
+
   it('finalizeDark gives NaN where the cpu backend does (no values, ddof 1 with one value, minCount)', () => {
     const g = createGpuBackend({ mode: 'cpu' });
     try {
@@ -214,6 +247,36 @@ describe('gpu.js backend setup', () => {
         const rs = checkTolerance(b.stdAdu, a.stdAdu, 1e-6);
         expect(rs.ok, formatToleranceReport(rs, `stdAdu ${JSON.stringify(opts)}`)).toBe(true);
       }
+    } finally {
+      g.dispose();
+    }
+  });
+});
+
+// Opt-in: the kernels on a real GL context. Needs the `gl` package built from source (it is not built by
+// setup: apt install libxi-dev libglew-dev pkg-config xvfb, then node-gyp rebuild in its folder) and a display:
+//   DETCAL_TEST_GL=1 xvfb-run -a pnpm --filter @detcal/kernels exec vitest run src/gpu-backend.test.ts
+describe.runIf(process.env.DETCAL_TEST_GL === '1')('gpu.js backend on a GL context (DETCAL_TEST_GL=1)', () => {
+  it('runs headlessgl with the context\'s texture limit and gives the cpu backend\'s statistics for a Jungfrau-size frame', () => {
+    const nPixels = 512 * 1024, nFrames = 20;
+    const { data, cellIds } = darkBlock(1, nPixels, nFrames, 8);
+    const g = createGpuBackend({ mode: 'headlessgl' });
+    try {
+      expect(g.engine).toBe('headlessgl');
+      expect(g.onGpu).toBe(true);
+      expect(g.maxTextureSize).toBeLessThan(nPixels); // a [pixels, rows] texture would not fit
+      const a = createDarkAccumulator(1, nPixels), b = createDarkAccumulator(1, nPixels);
+      createCpuBackend().accumulateDark(a, data, cellIds, nFrames, nPixels);
+      g.accumulateDark(b, data, cellIds, nFrames, nPixels);
+      const outA = { meanAdu: new Float32Array(nPixels), stdAdu: new Float32Array(nPixels) };
+      const outB = { meanAdu: new Float32Array(nPixels), stdAdu: new Float32Array(nPixels) };
+      createCpuBackend().finalizeDark(a, outA);
+      g.finalizeDark(b, outB);
+      // float32 GL arithmetic: the tolerances of the mode tests above (mean: an ulp of ~5000 ADU; std: 1e-5 relative)
+      const rm = checkTolerance(outB.meanAdu, outA.meanAdu, 1e-3);
+      const rs = checkTolerance(outB.stdAdu, outA.stdAdu, (_k, e) => 1e-5 * e + 1e-6);
+      expect(rm.ok, formatToleranceReport(rm, 'meanAdu')).toBe(true);
+      expect(rs.ok, formatToleranceReport(rs, 'stdAdu')).toBe(true);
     } finally {
       g.dispose();
     }

@@ -29,6 +29,7 @@ import { checkDarkBlock, type DarkAccumulator } from './dark-accumulator.js';
 import { checkFinalizeOutput } from './cpu-dark.js';
 import type { GainStageConstants, GainStageOutput } from './correct-gain-stages.js';
 import { correctGainStagesGpu } from './gpu-correct-gain-stages.js';
+import { rows } from './gpu-output-rows.js';
 
 /** The gpu.js modes this backend accepts ('async' and 'webgpu' need the Promise API and are not offered). */
 export type GpuJsMode = 'gpu' | 'cpu' | 'webasm' | 'headlessgl' | 'webgl' | 'webgl2';
@@ -50,6 +51,12 @@ export interface GpuBackendOptions {
   mode?: GpuJsMode;
   /** Most elements of any kernel argument or output per call (default 2^24, the webasm / float32 index limit). */
   maxElementsPerCall?: number;
+  /**
+   * Largest GL texture side an output may need (default: the context's maxTextureSize on a GL engine,
+   * unchecked off GL). Every output's texture is checked against it before the call, so tests in gpu.js
+   * 'cpu' mode catch shapes a GPU would refuse.
+   */
+  maxTextureSize?: number;
 }
 
 /** The gpu.js backend, with what it actually runs on. */
@@ -62,17 +69,20 @@ export interface GpuBackend extends ComputeBackend {
   readonly onGpu: boolean;
   /** Element limit per kernel argument / output this backend splits at. */
   readonly maxElementsPerCall: number;
+  /** Largest texture side an output may need (Infinity: unchecked). */
+  readonly maxTextureSize: number;
 }
 
 // Kernel sources as text: gpu.js parses the source, and text is immune to what a transpiler
 // (tsc, esbuild in vitest) might add to a function's toString().
-// Output rows are (cell group, component): thread.y = group * K + component, so the readback is
-// one Float32Array row per component instead of one small array per (group, pixel).
+// Output rows are (cell group, component): thread.z = group * K + component, so the readback is
+// one Float32Array row per component instead of one small array per (group, pixel). Outputs are
+// [pixels, 1, rows] (gpu-output-rows.ts: square textures on GL contexts).
 // Plain: K = 2 (sum d, sum d^2); the count is the group's frame count, known on the host.
 const ACCUMULATE_PLAIN = `function (data, ref, starts, order, nPix, p0, w) {
   const x = this.thread.x;
-  const g = Math.floor(this.thread.y / 2);
-  const comp = this.thread.y - g * 2;
+  const g = Math.floor(this.thread.z / 2);
+  const comp = this.thread.z - g * 2;
   const p = x + p0;
   const r = ref[g * w + x];
   let s = 0;
@@ -91,8 +101,8 @@ const ACCUMULATE_PLAIN = `function (data, ref, starts, order, nPix, p0, w) {
 // Filtered (gain selection and / or mask): K = 4 (count, sum d, sum d^2, rejected).
 const ACCUMULATE_FILTERED = `function (data, ref, starts, order, nPix, p0, w, gain, lut, useGain, mask, maskStride, useMask) {
   const x = this.thread.x;
-  const g = Math.floor(this.thread.y / 4);
-  const comp = this.thread.y - g * 4;
+  const g = Math.floor(this.thread.z / 4);
+  const comp = this.thread.z - g * 4;
   const p = x + p0;
   const r = ref[g * w + x];
   let s = 0;
@@ -130,7 +140,7 @@ const FINALIZE = `function (ref, s, q, cnt, ddof) {
   let v = 0;
   if (n > 0) {
     const m = s[k] / n;
-    if (this.thread.y < 1) {
+    if (this.thread.z < 1) {
       v = ref[k] + m;
     } else if (n - ddof > 0) {
       const w = (q[k] - s[k] * m) / (n - ddof);
@@ -188,6 +198,7 @@ class GpuJsBackend implements GpuBackend {
   readonly name = 'gpu' as const;
   readonly requestedMode: GpuJsMode;
   readonly maxElementsPerCall: number;
+  readonly maxTextureSize: number;
   private gpu: GPU;
   private kernels = new Map<string, IKernelRunShortcut>();
   private engineName: string;
@@ -206,6 +217,8 @@ class GpuJsBackend implements GpuBackend {
       const probe = this.gpu.createKernel('function (a) { return a[this.thread.x] + 1; }').setOutput([4]);
       probe(new Float32Array(4));
       this.engineName = engineOf(probe);
+      const features = (probe.kernel.constructor as { features?: { maxTextureSize?: number } }).features;
+      this.maxTextureSize = opts.maxTextureSize ?? (GL_ENGINES.has(this.engineName) ? features?.maxTextureSize ?? 4096 : Infinity);
       probe.destroy();
     } catch (cause) {
       throw new DetcalError('INTERNAL', `gpu.js could not start in mode '${this.requestedMode}': ${(cause as Error).message}`, { cause });
@@ -218,6 +231,21 @@ class GpuJsBackend implements GpuBackend {
 
   get onGpu(): boolean {
     return GL_ENGINES.has(this.engineName);
+  }
+
+  /**
+   * Sets a kernel's output after checking the side of the GL texture gpu.js would render it into.
+   * @param kernel - the kernel
+   * @param dims - output dimensions
+   */
+  private output(kernel: IKernelRunShortcut, dims: [number, number, number]): void {
+    // gpu.js's own texture layout (its typings omit this helper)
+    const utils = gpuJs().utils as unknown as { getKernelTextureSize(settings: object, dims: number[]): Int32Array };
+    const [w, h] = utils.getKernelTextureSize({ optimizeFloatMemory: false, precision: 'single' }, dims);
+    if (Math.max(w, h) > this.maxTextureSize) {
+      throw new DetcalError('INTERNAL', `gpu backend (${this.engine}): an output of [${dims.join(', ')}] needs a ${w} x ${h} texture, over the ${this.maxTextureSize} this context takes; use --backend cpu`);
+    }
+    kernel.setOutput(dims);
   }
 
   private kernel(key: string, source: string): IKernelRunShortcut {
@@ -301,10 +329,10 @@ class GpuJsBackend implements GpuBackend {
           }
           // starts of this group slice, rebased so the kernel's y index starts at 0
           const starts = groups.starts.subarray(g0, g1 + 1);
-          kernel.setOutput([w, ng * K]);
-          const out = (filtered
+          this.output(kernel, [w, 1, ng * K]);
+          const out = rows(filtered
             ? kernel(chunk, ref, starts, groups.order, nPixels, t0, w, gainChunk, lutF, gain ? 1 : 0, maskChunk, maskStride, opts.mask ? 1 : 0)
-            : kernel(chunk, ref, starts, groups.order, nPixels, t0, w)) as unknown as Float32Array[];
+            : kernel(chunk, ref, starts, groups.order, nPixels, t0, w));
           if (filtered) this.foldFiltered(state, out, groups.cells, g0, ng, nPixels, t0, w);
           else this.foldPlain(state, out, groups, g0, ng, nPixels, t0, w);
         }
@@ -385,14 +413,14 @@ class GpuJsBackend implements GpuBackend {
     for (let k0 = 0; k0 < total; k0 += per) {
       const k1 = Math.min(total, k0 + per);
       const n = k1 - k0;
-      kernel.setOutput([n, 2]);
-      const res = kernel(
+      this.output(kernel, [n, 1, 2]);
+      const res = rows(kernel(
         state.ref.subarray(k0, k1),
         Float32Array.from(state.sum.subarray(k0, k1)),
         Float32Array.from(state.sumSq.subarray(k0, k1)),
         Float32Array.from(state.count.subarray(k0, k1)),
         ddof,
-      ) as unknown as Float32Array[];
+      ));
       const mean = out.meanAdu, std = out.stdAdu, count = state.count;
       const rm = res[0], rs = res[1];
       for (let i = 0; i < n; i++) {
@@ -405,7 +433,7 @@ class GpuJsBackend implements GpuBackend {
   }
 
   correctGainStages(analog: Uint16Array | Float32Array, digital: Uint16Array | Float32Array, cellIds: Uint16Array, nFrames: number, constants: GainStageConstants, out: GainStageOutput): void {
-    correctGainStagesGpu((key, source) => this.kernel(key, source), this.maxElementsPerCall, analog, digital, cellIds, nFrames, constants, out);
+    correctGainStagesGpu((key, source) => this.kernel(key, source), (k, dims) => this.output(k, dims), this.maxElementsPerCall, analog, digital, cellIds, nFrames, constants, out);
   }
 
   dispose(): void {

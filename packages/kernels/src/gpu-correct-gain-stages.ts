@@ -1,6 +1,6 @@
 /**
  * The gain-stage correction kernel (kernel 1 of correct-gain-stages.ts) in gpu.js. Thread
- * (x = pixel, y = 2 * frame + component) returns the offset-corrected value (component 0) or the
+ * (x = pixel, z = 2 * frame + component) returns the offset-corrected value (component 0) or the
  * stage (component 1); the host gathers the bad-pixel flags of the chosen stage (uint32 flags do
  * not survive float32). Frames are grouped by memory cell and constants uploaded per group of
  * cells, so that no argument or output exceeds the gpu.js element limit (2^24, float32 indices).
@@ -8,12 +8,13 @@
 import type { IKernelRunShortcut } from 'gpu.js';
 import { DetcalError } from '@detcal/core';
 import { checkGainStageBlock, type GainStageConstants, type GainStageOutput } from './correct-gain-stages.js';
+import { rows } from './gpu-output-rows.js';
 
 // Source as text: gpu.js parses it, and text is immune to what a transpiler adds to toString().
 const CORRECT_GAIN_STAGES = `function (analog, digital, frameCell, off, thr, nPix, plane, hgHard, mgHard, useHg, useMg) {
   const p = this.thread.x;
-  const f = Math.floor(this.thread.y / 2);
-  const comp = this.thread.y - f * 2;
+  const f = Math.floor(this.thread.z / 2);
+  const comp = this.thread.z - f * 2;
   const k = frameCell[f] * nPix + p;
   const a = analog[f * nPix + p];
   const d = digital[f * nPix + p];
@@ -67,10 +68,12 @@ function groupsOf(c: GainStageConstants, cellsPerGroup: number): CellGroupConsta
  * Kernel 1 on gpu.js: same contract and results as correctGainStagesCpu (float32 arithmetic: the
  * offset subtraction of integers below 2^24 is exact, so values agree to float32 rounding).
  * @param kernelOf - returns the compiled kernel for a source (the backend caches it)
+ * @param setOutput - sets a kernel's output (the backend checks its texture size)
  * @param limit - most elements per argument / output per call
  */
 export function correctGainStagesGpu(
   kernelOf: (key: string, source: string) => IKernelRunShortcut,
+  setOutput: (kernel: IKernelRunShortcut, dims: [number, number, number]) => void,
   limit: number,
   analog: Uint16Array | Float32Array,
   digital: Uint16Array | Float32Array,
@@ -99,8 +102,9 @@ export function correctGainStagesGpu(
         d.set(digital.subarray(f * np, (f + 1) * np), j * np);
         fc[j] = cellIds[f] - g.c0;
       });
-      kernel.setOutput([np, 2 * sel.length]);
-      const res = kernel(a, d, fc, g.off, g.thr, np, (g.c1 - g.c0) * np, useHg ? c.hgHardThresholdAdu : 0, useMg ? c.mgHardThresholdAdu : 0, useHg, useMg) as unknown as Float32Array[];
+      // [pixels, 1, rows]: a square texture on GL contexts (gpu-backend.ts)
+      setOutput(kernel, [np, 1, 2 * sel.length]);
+      const res = rows(kernel(a, d, fc, g.off, g.thr, np, (g.c1 - g.c0) * np, useHg ? c.hgHardThresholdAdu : 0, useMg ? c.mgHardThresholdAdu : 0, useHg, useMg));
       sel.forEach((f, j) => {
         const value = res[2 * j], stage = res[2 * j + 1];
         const o = f * np, base = cellIds[f] * np;
