@@ -171,6 +171,34 @@ describe('ConstantsFileWriter', () => {
     await expect(forEachConstantSlab(file, () => undefined, ['missing'])).rejects.toThrow(/no constant dataset missing/);
   });
 
+  describeWithH5py('forEachConstantSlab on datasets fs cannot read directly', () => {
+    it('gives the same slabs when h5py stored constants chunked (h5wasm reads those), one of them with gzip', async () => {
+      const file = path.join(tempDir(), 'slab-h5py.h5');
+      const set = cellSet();
+      await writeConstantsFile(file, set);
+      runPython(
+        `
+import sys, json, h5py
+with h5py.File(sys.argv[1], 'a') as h:
+    for name, kw in (('analogGains', dict(chunks=(1, 2, 3, 4), compression='gzip')), ('flags', dict(chunks=True))):
+        d = h[name]; data = d[()]; attrs = dict(d.attrs)
+        del h[name]
+        n = h.create_dataset(name, data=data, **kw)
+        for k, v in attrs.items(): n.attrs[k] = v
+print(json.dumps(True))
+`,
+        [file],
+      );
+      const seen = new Map<string, number[]>();
+      await forEachConstantSlab(file, (l, i, data) => void seen.set(`${l.name}:${i}`, Array.from(data as ArrayLike<number>)));
+      const n = CELLS * R * K;
+      const whole = (name: string) => Array.from(set.constants[name].data as ArrayLike<number>);
+      for (const i of [0, 1, 2]) expect(seen.get(`analogGains:${i}`)).toEqual(whole('analogGains').slice(i * n, (i + 1) * n));
+      for (const i of [0, 1]) expect(seen.get(`flags:${i}`)).toEqual(whole('flags').slice(i * n, (i + 1) * n));
+      expect(seen.get('levels:null')).toEqual(whole('levels'));
+    });
+  });
+
   it('abort() after a failed group leaves neither the file nor its temp file', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'c.h5');
