@@ -83,14 +83,20 @@ function float32Summary(data: Float32Array): Stats {
   return statsOfRanks(float32Ranks(data, (n) => summaryRanks(n, SUMMARY_FRACTIONS)), data.length);
 }
 
-/** Statistics of any other numeric slice through a float64 copy of its finite values. */
+/** Statistics of any other numeric slice through a float64 copy of its finite values (sums in float32Ranks's order: four partial sums by position modulo 4). */
 function genericSummary(data: ArrayLike<number>): Stats {
   const finite = new Float64Array(data.length);
-  let k = 0, sum = 0, sum2 = 0;
+  const s = [0, 0, 0, 0], q = [0, 0, 0, 0];
+  let k = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (Number.isFinite(v)) { finite[k++] = v; sum += v; sum2 += v * v; }
+    if (Number.isFinite(v)) {
+      finite[k++] = v;
+      s[i & 3] += v;
+      q[i & 3] += v * v;
+    }
   }
+  const sum = (s[0] + s[1]) + (s[2] + s[3]), sum2 = (q[0] + q[1]) + (q[2] + q[3]);
   const vals = finite.subarray(0, k);
   const mean = sum / k;
   const median = nanMedian(vals);
