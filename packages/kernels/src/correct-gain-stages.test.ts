@@ -36,6 +36,22 @@ function block(nFrames: number, nPixels: number, nCells: number, rng: Random) {
 
 const out = (n: number) => ({ data: new Float32Array(n), mask: new Uint32Array(n), gain: new Uint8Array(n) });
 
+/** Kernel 1 on the CPU and on gpu.js ('cpu' mode, with the given limits) over the same random block. */
+function gpuAndCpu(nCells: number, nPixels: number, nFrames: number, seed: number, limits: { maxElementsPerCall?: number; maxTextureSize?: number }) {
+  const rng = new Random(seed);
+  const c = constants(nCells, nPixels, rng);
+  const b = block(nFrames, nPixels, nCells, rng);
+  const cpu = out(nFrames * nPixels), g = out(nFrames * nPixels);
+  correctGainStagesCpu(b.analog, b.digital, b.cellIds, nFrames, c, cpu);
+  const gpu = createGpuBackend({ mode: 'cpu', ...limits });
+  try {
+    gpu.correctGainStages(b.analog, b.digital, b.cellIds, nFrames, c, g);
+  } finally {
+    gpu.dispose();
+  }
+  return { cpu, g };
+}
+
 describe('gain-stage correction kernels', () => {
   it('picks stages by the thresholds, forces low values down, subtracts the stage offset, scales and masks', () => {
     const c = constants(1, 4, new Random(1));
@@ -58,35 +74,14 @@ describe('gain-stage correction kernels', () => {
   it('gpu.js outputs of an AGIPD frame (65536 pixels) fit a 16384-texel GL texture, with the CPU result', () => {
     // a GL context refuses textures wider than its maxTextureSize (16384 on Mesa and many GPUs); the
     // backend checks every output against the given limit, also in gpu.js 'cpu' mode
-    const rng = new Random(3);
-    const nCells = 2, nPixels = 512 * 128, nFrames = 4;
-    const c = constants(nCells, nPixels, rng);
-    const b = block(nFrames, nPixels, nCells, rng);
-    const cpu = out(nFrames * nPixels);
-    correctGainStagesCpu(b.analog, b.digital, b.cellIds, nFrames, c, cpu);
-    const gpu = createGpuBackend({ mode: 'cpu', maxTextureSize: 16384 });
-    const g = out(nFrames * nPixels);
-    try {
-      gpu.correctGainStages(b.analog, b.digital, b.cellIds, nFrames, c, g);
-    } finally {
-      gpu.dispose();
-    }
+    const { cpu, g } = gpuAndCpu(2, 512 * 128, 4, 3, { maxTextureSize: 16384 });
     expect(Array.from(g.gain)).toEqual(Array.from(cpu.gain));
     expect(Array.from(g.mask)).toEqual(Array.from(cpu.mask));
   });
 
   it('gpu.js gives the CPU result (stages identical, values within float32 rounding), across cell groups and call splits', () => {
-    const rng = new Random(7);
-    const nCells = 5, nPixels = 300, nFrames = 23;
-    const c = constants(nCells, nPixels, rng);
-    const b = block(nFrames, nPixels, nCells, rng);
-    const cpu = out(nFrames * nPixels);
-    correctGainStagesCpu(b.analog, b.digital, b.cellIds, nFrames, c, cpu);
     // 4096 elements per call: 4 cells per constants group, 6 frames per call.
-    const gpu = createGpuBackend({ mode: 'cpu', maxElementsPerCall: 4096 });
-    const g = out(nFrames * nPixels);
-    gpu.correctGainStages(b.analog, b.digital, b.cellIds, nFrames, c, g);
-    gpu.dispose();
+    const { cpu, g } = gpuAndCpu(5, 300, 23, 7, { maxElementsPerCall: 4096 });
     expect(Array.from(g.gain)).toEqual(Array.from(cpu.gain));
     expect(Array.from(g.mask)).toEqual(Array.from(cpu.mask));
     let worst = 0;
