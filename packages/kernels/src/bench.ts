@@ -90,7 +90,8 @@ export function timeAccumulate(
   minTimeMs: number,
 ): BackendThroughput {
   const cells = spec.cells ?? 1;
-  const state = createDarkAccumulator(cells, spec.pixels);
+  // the cpu backend's accumulators live in WebAssembly memory in a dark pass (its SIMD kernel): time that
+  const state = createDarkAccumulator(cells, spec.pixels, { wasm: backend.name === 'cpu' });
   backend.accumulateDark(state, block.data, block.cellIds, spec.frames, spec.pixels);
   let calls = 0;
   const t0 = performance.now();
