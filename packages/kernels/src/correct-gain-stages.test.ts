@@ -36,15 +36,16 @@ function block(nFrames: number, nPixels: number, nCells: number, rng: Random) {
 
 const out = (n: number) => ({ data: new Float32Array(n), mask: new Uint32Array(n), gain: new Uint8Array(n) });
 
-/** Kernel 1 on the CPU and on gpu.js ('cpu' mode, with the given limits) over the same random block. */
-function gpuAndCpu(nCells: number, nPixels: number, nFrames: number, seed: number, limits: { maxElementsPerCall?: number; maxTextureSize?: number }) {
+/** Kernel 1 on the CPU and on gpu.js (in `mode`, with the given limits) over the same random block. */
+function gpuAndCpu(nCells: number, nPixels: number, nFrames: number, seed: number, limits: { maxElementsPerCall?: number; maxTextureSize?: number }, mode: 'cpu' | 'headlessgl' = 'cpu') {
   const rng = new Random(seed);
   const c = constants(nCells, nPixels, rng);
   const b = block(nFrames, nPixels, nCells, rng);
   const cpu = out(nFrames * nPixels), g = out(nFrames * nPixels);
   correctGainStagesCpu(b.analog, b.digital, b.cellIds, nFrames, c, cpu);
-  const gpu = createGpuBackend({ mode: 'cpu', ...limits });
+  const gpu = createGpuBackend({ mode, ...limits });
   try {
+    expect(gpu.engine).toBe(mode);
     gpu.correctGainStages(b.analog, b.digital, b.cellIds, nFrames, c, g);
   } finally {
     gpu.dispose();
@@ -77,6 +78,16 @@ describe('gain-stage correction kernels', () => {
     const { cpu, g } = gpuAndCpu(2, 512 * 128, 4, 3, { maxTextureSize: 16384 });
     expect(Array.from(g.gain)).toEqual(Array.from(cpu.gain));
     expect(Array.from(g.mask)).toEqual(Array.from(cpu.mask));
+  });
+
+  // Opt-in, on a real GL context (see gpu-backend.test.ts for what it needs): DETCAL_TEST_GL=1 xvfb-run -a ...
+  it.runIf(process.env.DETCAL_TEST_GL === '1')('on a GL context (headlessgl), an AGIPD frame gives the CPU stages, masks and values', () => {
+    const { cpu, g } = gpuAndCpu(2, 512 * 128, 4, 4, {}, 'headlessgl');
+    expect(Array.from(g.gain)).toEqual(Array.from(cpu.gain));
+    expect(Array.from(g.mask)).toEqual(Array.from(cpu.mask));
+    let worst = 0;
+    for (let i = 0; i < cpu.data.length; i++) worst = Math.max(worst, Math.abs(g.data[i] - cpu.data[i]) / Math.max(1, Math.abs(cpu.data[i])));
+    expect(worst).toBeLessThan(1e-6);
   });
 
   it('gpu.js gives the CPU result (stages identical, values within float32 rounding), across cell groups and call splits', () => {
