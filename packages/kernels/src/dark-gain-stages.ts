@@ -25,6 +25,14 @@ export interface GainStageDarkSpec {
   digital: boolean;
   /** Bad-pixel limits of a stage. */
   limits(stage: number): DarkBadPixelLimits;
+  /**
+   * Called once stages `upper - 1` and `upper` are both finished and flagged (characterizeGainStages):
+   * the earlier pairs while the workers still finish the last stage, e.g. AGIPD's gain thresholds.
+   * @param upper - the later stage of the pair (>= 1)
+   * @param stages - the stages' results so far (digital statistics of both)
+   * @param badPixels - the stacked flags of all stages ([stage][cell][pixel])
+   */
+  onStagePair?(upper: number, stages: readonly DarkPassResult[], badPixels: Uint32Array): void;
 }
 
 /** Per-stage results of a gain-stage dark characterization. */
@@ -205,6 +213,7 @@ export async function characterizeGainStages(request: DarkRequest, spec: GainSta
       // a uniform pass's per-pixel count is only built when read: not needed then
       flagNoDarkData(badPixels.subarray(s * n, (s + 1) * n), 0, nCells, nPixels, st.framesPerCell, st.uniformCount ? undefined : st.count);
       flagged.push(st.flagged as DarkBadPixelCounts);
+      if (s > 0) spec.onStagePair?.(s, stages, badPixels);
     }
   } finally {
     await closeDarkPassReuse(reuse); // stops the workers and drops the accumulator, also when a pass failed

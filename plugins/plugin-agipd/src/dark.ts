@@ -75,10 +75,21 @@ function agipdDarkLayouts(nCells: number): ConstantLayout[] {
 /** Runs the AGIPD dark characterization. */
 export async function agipdDark(request: DarkRequest): Promise<ConstantSet> {
   const p = resolveParameters(AGIPD_DARK_PARAMETERS, request.parameters);
-  const r = await characterizeGainStages(request, agipdStageSpec(p));
-  const digitalMean = r.stages.map((s) => s.digitalMean as Float32Array);
-  const digitalStd = r.stages.map((s) => s.digitalStd as Float32Array);
-  const th = agipdThresholds(digitalMean, digitalStd, numberParam(p, 'thresholds_gain_sigma'), r.badPixels);
+  const gainSigma = numberParam(p, 'thresholds_gain_sigma');
+  // each pair of stages as soon as both are finished: HG/MG while the workers still finish the low stage
+  let th = { thresholds: new Float32Array(0), flagged: 0 };
+  const r = await characterizeGainStages(request, {
+    ...agipdStageSpec(p),
+    onStagePair(upper, stages, badPixels) {
+      const n = (stages[0].digitalMean as Float32Array).length;
+      if (th.thresholds.length !== 2 * n) th = { thresholds: new Float32Array(2 * n), flagged: 0 };
+      const t = upper - 1;
+      th.flagged += thresholdPair(
+        stages[t].digitalMean as Float32Array, stages[upper].digitalMean as Float32Array, stages[t].digitalStd as Float32Array, stages[upper].digitalStd as Float32Array, gainSigma,
+        badPixels.subarray(t * n, (t + 1) * n), badPixels.subarray(upper * n, (upper + 1) * n), th.thresholds.subarray(t * n, (t + 1) * n),
+      );
+    },
+  });
   const data: Record<string, ConstantArray['data']> = { Offset: r.offsetAdu, Noise: r.noiseAdu, ThresholdsDark: th.thresholds, DigitalMean: r.digitalMeanAdu as Float32Array, DigitalStd: r.digitalStdAdu as Float32Array, BadPixelsDark: r.badPixels };
   return makeConstantSet(
     darkMetadata(request, 'agipd', { ...p, gainThresholdingErrors: th.flagged, gainSignatures: r.gainSignatures }, { memoryCells: r.nCells }),
