@@ -49,6 +49,38 @@ describe('agipd dark vs simulated truth', () => {
     expect(outside).toBe(0);
   });
 
+  it('flags GAIN_THRESHOLDING_ERROR in both stages of a pair closer than gainSigma stds, counting each pixel once (1 thread and 2 workers)', async () => {
+    // thresholds_gain_sigma 1000: nearly every pair of stages is "too close" (not pixels whose digital std is 0);
+    // the expected flags and count follow from the output's digital statistics, pair (0,1) before (1,2)
+    for (const threads of [1, 2]) {
+      const r = await agipdDark({ ...request(cached, { thresholds_gain_sigma: 1000 }), threads });
+      const bp = r.constants.BadPixelsDark.data as Uint32Array, th = r.constants.ThresholdsDark.data as Float32Array;
+      const dm = r.constants.DigitalMean.data as Float32Array, ds = r.constants.DigitalStd.data as Float32Array;
+      const n = bp.length / 3;
+      const want = new Uint8Array(3 * n);
+      let count = 0;
+      for (let t = 0; t < 2; t++) {
+        for (let i = 0; i < n; i++) {
+          const lo = t * n + i, hi = (t + 1) * n + i;
+          if (dm[hi] - dm[lo] > 1000 * (ds[lo] + ds[hi])) continue;
+          if (!want[lo] && !want[hi]) count++;
+          want[lo] = want[hi] = 1;
+        }
+      }
+      let same = 0;
+      for (let i = 0; i < bp.length; i++) if (((bp[i] & BadPixel.GAIN_THRESHOLDING_ERROR) !== 0) === (want[i] === 1)) same++;
+      expect(same, `threads ${threads}`).toBe(3 * n);
+      expect(count).toBeGreaterThan(0.99 * n);
+      expect((r.metadata.parameters as Record<string, unknown>).gainThresholdingErrors).toBe(count);
+      // thresholds: the mean of the adjacent stages' digital means
+      for (const i of [0, 12345, n - 1]) {
+        expect(th[i]).toBe(Math.fround((dm[i] + dm[n + i]) / 2));
+        expect(th[n + i]).toBe(Math.fround((dm[n + i] + dm[2 * n + i]) / 2));
+      }
+    }
+    expect((result.metadata.parameters as Record<string, unknown>).gainThresholdingErrors).toBe(0);
+  }, 120_000);
+
   it('finds the injected hot, noisy and dead pixels (recall >= 99%) and flags <= 0.1% of good pixels', () => {
     const bad = result.constants.BadPixelsDark.data as Uint32Array, tBad = truth.BadPixelsTruth.data as Uint32Array;
     let injected = 0, found = 0, good = 0, falseFlags = 0;
