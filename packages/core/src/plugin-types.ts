@@ -265,6 +265,11 @@ export interface BlockReadOptions {
 export interface BlockRing {
   /** The reused blocks, managed by the streams. */
   slots: Array<FrameBlock | undefined>;
+  /**
+   * Memory for a block's pixel arrays (e.g. inside a kernel's WebAssembly memory, where the kernel reads the
+   * frames in place): `bytes` zeroed bytes at `byteOffset` of `buffer`, or undefined for a new SharedArrayBuffer.
+   */
+  allocate?(bytes: number): { buffer: ArrayBuffer | SharedArrayBuffer; byteOffset: number } | undefined;
 }
 
 /** A numeric algorithm parameter: a number, a [lo, hi] range, or a list per gain stage. */

@@ -114,7 +114,7 @@ export async function* iterateBlocks(reader: BlockReader, segments: Segment[], s
   try {
     for (let start = 0, i = 0; start < sel.count; start += blockFrames, i++) {
       const n = Math.min(blockFrames, sel.count - start);
-      const block = ring.length ? reuseBlock(reader, ring, i % ring.length, start, n) : allocateBlock(reader, start, n);
+      const block = ring.length ? reuseBlock(reader, ring, i % ring.length, start, n, shared?.allocate) : allocateBlock(reader, start, n);
       const first = sel.first + start * sel.stride;
       if (sel.stride === 1) readRange(block, first, n);
       else {
@@ -169,10 +169,10 @@ function fits(reader: BlockReader, old: FrameBlock, n: number): boolean {
  * Block `slot` of the ring, reused when it fits n frames of this reader (ids cleared, pixels overwritten by
  * the read; a shorter block is a view of the first n frames), else a new one.
  */
-function reuseBlock(reader: BlockReader, ring: (FrameBlock | undefined)[], slot: number, firstFrame: number, n: number): FrameBlock {
+function reuseBlock(reader: BlockReader, ring: (FrameBlock | undefined)[], slot: number, firstFrame: number, n: number, allocate?: BlockRing['allocate']): FrameBlock {
   const old = ring[slot];
   if (old === undefined || !fits(reader, old, n)) {
-    const fresh = allocateBlock(reader, firstFrame, n);
+    const fresh = allocateBlock(reader, firstFrame, n, allocate);
     ring[slot] = fresh;
     return { ...fresh };
   }
@@ -205,12 +205,17 @@ function clearIds(block: FrameBlock): void {
 }
 
 /** A zeroed block of n frames for `reader`. */
-export function allocateBlock(reader: BlockReader, firstFrame: number, n: number): FrameBlock {
+export function allocateBlock(reader: BlockReader, firstFrame: number, n: number, allocate?: BlockRing['allocate']): FrameBlock {
   const { rows, cols } = reader.geo;
   const size = n * rows * cols;
   const types = blockArrayTypes(reader);
-  // Pixel arrays live on SharedArrayBuffers: worker pools (the dark pass) take them without a copy.
-  const shared = (Type: { BYTES_PER_ELEMENT: number }): unknown => new (Type as typeof Uint8Array)(new SharedArrayBuffer(size * Type.BYTES_PER_ELEMENT));
+  // Pixel arrays live on SharedArrayBuffers (worker pools, the dark pass, take them without a copy), or
+  // where the ring's consumer lends memory (a kernel's WebAssembly memory).
+  const shared = (Type: { BYTES_PER_ELEMENT: number }): unknown => {
+    const lent = allocate?.(size * Type.BYTES_PER_ELEMENT);
+    const C = Type as typeof Uint8Array;
+    return lent ? new C(lent.buffer, lent.byteOffset, size) : new C(new SharedArrayBuffer(size * Type.BYTES_PER_ELEMENT));
+  };
   const block: FrameBlock = {
     module: reader.module,
     firstFrame,

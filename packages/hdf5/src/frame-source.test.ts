@@ -80,6 +80,28 @@ describe('openFrameSource on the h5py AGIPD-like run (frame-analog-digital, 2 se
     expect(strided.cellIds).toEqual(range(3, 27, 4).map((f) => f % 5));
   });
 
+  it('with a ring that lends memory (BlockRing.allocate), reads into it while it has room, then into SharedArrayBuffers', async () => {
+    const fresh = await collect(await agipdSource({ blockFrames: 7 }));
+    const lent = new SharedArrayBuffer(3 * 7 * ROWS * COLS * 2 + 64); // room for three of the four arrays of two slots
+    let next = 0;
+    const ring = {
+      slots: [],
+      allocate: (bytes: number) => {
+        if (next + bytes > lent.byteLength) return undefined;
+        const byteOffset = next;
+        next += bytes;
+        return { buffer: lent, byteOffset };
+      },
+    };
+    const got = await collect(await agipdSource({ blockFrames: 7 }), { keep: 2, ring });
+    for (const key of ['data', 'gain', 'cellIds', 'trainIds'] as const) expect(got[key]).toEqual(fresh[key]);
+    // slot 0: data and gain lent; slot 1: data lent, gain on its own SharedArrayBuffer
+    for (const a of [got.blocks[0].data, got.blocks[0].gain, got.blocks[1].data]) expect(a?.buffer).toBe(lent);
+    expect(got.blocks[1].gain?.buffer).not.toBe(lent);
+    expect(got.blocks[1].gain?.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect([got.blocks[0].data.byteOffset, got.blocks[0].gain?.byteOffset, got.blocks[1].data.byteOffset]).toEqual([0, 7 * ROWS * COLS * 2, 14 * ROWS * COLS * 2]);
+  });
+
   it('with a ring, passes over runs share the reused arrays and yield the same frames; other shapes get their own', async () => {
     const fresh = await collect(await agipdSource({ blockFrames: 7 }));
     const ring = { slots: [] };

@@ -17,7 +17,7 @@
 import { DetcalError, ensure } from '@detcal/core';
 import type { FloatArray } from './compute-backend.js';
 import { framesByCell } from './frames-by-cell.js';
-import { accumulateDarkPairSimd, allocateDarkPairWasm, finalizeDarkPairSimd, type DarkPairWasmState } from './dark-pair-simd.js';
+import { accumulateDarkPairSimd, allocateDarkPairWasm, finalizeDarkPairSimd, type DarkPairWasmState, type PairBlockOffsets } from './dark-pair-simd.js';
 
 /** Per-(cell, pixel) sums of analog and digital values of one dark pass. */
 export interface DarkPairAccumulator {
@@ -54,13 +54,14 @@ export interface DarkPairFinalizeOutput {
  * @param nCells - memory cells (cell ids of frames must be < nCells)
  * @param nPixels - pixels per frame
  * @param opts - shared: allocate on SharedArrayBuffers for worker threads; wasm: false for plain buffers
- *   and the JS kernel (default: a WebAssembly memory and the SIMD kernel where they can be had)
+ *   and the JS kernel (default: a WebAssembly memory and the SIMD kernel where they can be had);
+ *   blockBytes: room in that memory for the reader's blocks (pairBlockMemory), read there in place
  * @returns the state; memory nCells * nPixels * 36 bytes (+ 32 bytes per pixel of scratch with wasm)
  */
-export function createDarkPairAccumulator(nCells: number, nPixels: number, opts: { shared?: boolean; wasm?: boolean } = {}): DarkPairAccumulator {
+export function createDarkPairAccumulator(nCells: number, nPixels: number, opts: { shared?: boolean; wasm?: boolean; blockBytes?: number } = {}): DarkPairAccumulator {
   ensure(Number.isInteger(nCells) && nCells > 0, `dark pair accumulator: nCells must be a positive integer, got ${nCells}`);
   ensure(Number.isInteger(nPixels) && nPixels > 0, `dark pair accumulator: nPixels must be a positive integer, got ${nPixels}`);
-  const inWasm = opts.wasm !== false ? allocateDarkPairWasm(nCells, nPixels, opts.shared === true) : undefined;
+  const inWasm = opts.wasm !== false ? allocateDarkPairWasm(nCells, nPixels, opts.shared === true, opts.blockBytes ?? 0) : undefined;
   if (inWasm) return { nCells, nPixels, ...inWasm };
   const n = 2 * nCells * nPixels;
   const buf = (bytes: number): ArrayBuffer | SharedArrayBuffer => (opts.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
@@ -109,6 +110,7 @@ export function registerDarkPairFrames(state: DarkPairAccumulator, cellIds: Uint
  * @param nFrames - frames in the block
  * @param p0 - first pixel (inclusive)
  * @param p1 - end pixel (exclusive)
+ * @param at - where data and gain lie in the state's WebAssembly memory, when they were read there (pairBlockMemory)
  */
 export function accumulateDarkPairCpu(
   state: DarkPairAccumulator,
@@ -119,6 +121,7 @@ export function accumulateDarkPairCpu(
   nFrames: number,
   p0: number,
   p1: number,
+  at?: PairBlockOffsets,
 ): void {
   const nPixels = state.nPixels;
   if (data.length !== nFrames * nPixels || gain.length !== data.length) {
@@ -127,7 +130,7 @@ export function accumulateDarkPairCpu(
   ensure(Number.isInteger(p0) && Number.isInteger(p1) && 0 <= p0 && p0 <= p1 && p1 <= nPixels, `dark pair: pixel range [${p0}, ${p1}) is not inside [0, ${nPixels})`);
   ensure(first.length >= nFrames && cellIds.length >= nFrames, `dark pair: ${first.length} first-frame flags and ${cellIds.length} cell ids for ${nFrames} frames`, 'SHAPE_MISMATCH');
   const cells = framesByCell(cellIds, nFrames, state.nCells);
-  if (accumulateDarkPairSimd(state, data, gain, first, cells, p0, p1)) return;
+  if (accumulateDarkPairSimd(state, data, gain, first, cells, p0, p1, at)) return;
   // Frames of one cell are added together, up to four at a time: the state is then loaded and stored
   // once per four values instead of once per value (2x faster when a block holds several trains).
   const ref = state.ref, sum = state.sum, sumSq = state.sumSq;

@@ -1,12 +1,13 @@
 /**
  * WebAssembly text (fixed-width SIMD) of the pair accumulation kernel, generated so that the frame
- * count of a chunk (1..4) is unrolled. dark-pair-simd-wasm.ts holds the compiled bytes; its test
+ * count of a chunk (1..8) is unrolled. dark-pair-simd-wasm.ts holds the compiled bytes; its test
  * recompiles this text with wabt and checks they match.
  *
  * Memory (one imported memory, the accumulator's): ref u16 (analog, digital) per (cell, pixel), sum and
- * sumSq f64 pairs, and a scratch of 8 slots of nPixels u16 (slot 2j: analog of the chunk's frame j,
- * slot 2j + 1: its digital values) that the caller fills with its pixel range. Pointers are byte
- * addresses of the range's first pixel.
+ * sumSq f64 pairs, a scratch of 16 slots of nPixels u16 and room for the reader's blocks. Each frame of
+ * a chunk is passed as two pointers (its analog and its digital values, u16, at the range's first
+ * pixel): into the scratch, where the caller copied the frame, or straight into a block read into this
+ * memory. Pointers are byte addresses.
  *
  * Per 8 pixels: when every value and reference is below 2^14 (checked per tile), differences fit i16;
  * they are interleaved into (analog, digital) order like the state, frames j and j + 1 side by side,
@@ -40,20 +41,17 @@ export function darkPairSimdWat(shared: boolean): string {
     '(module',
     `  (import "env" "memory" (memory 1 ${shared ? '65536 shared' : ''}))`,
     setRefFunc(),
-    scalarFunc(),
   ];
-  for (let n = 1; n <= DARK_PAIR_SIMD_MAX_FRAMES; n++) lines.push(addFunc(n));
+  for (let n = 1; n <= DARK_PAIR_SIMD_MAX_FRAMES; n++) lines.push(scalarFunc(n), addFunc(n));
   lines.push(finalizeFunc());
   lines.push(')');
   return lines.join('\n') + '\n';
 }
 
-/** set_ref(ref, scr, slot, n): ref of pixels [0, n) from scratch slots 0 (analog) and 1 (digital). */
+/** set_ref(ref, a, g, n): ref of pixels [0, n) from the analog values at a and the digital values at g (u16). */
 function setRefFunc(): string {
-  return `  (func (export "set_ref") (param $ref i32) (param $scr i32) (param $slot i32) (param $n i32)
-    (local $i i32) (local $a i32) (local $g i32) (local $va v128) (local $vg v128)
-    (local.set $a (local.get $scr))
-    (local.set $g (i32.add (local.get $scr) (local.get $slot)))
+  return `  (func (export "set_ref") (param $ref i32) (param $a i32) (param $g i32) (param $n i32)
+    (local $i i32) (local $va v128) (local $vg v128)
     (block $done (loop $tiles
       (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
       (local.set $va (v128.load align=2 (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 1)))))
@@ -74,34 +72,41 @@ function setRefFunc(): string {
       (br $tail))))`;
 }
 
+/** Params of the frame pointers of a chunk of n frames: analog and digital values of frame j at $a<j>, $g<j> (the range's first pixel). */
+function framePointerParams(n: number): string {
+  return Array.from({ length: n }, (_, j) => `(param $a${j} i32) (param $g${j} i32)`).join(' ');
+}
+
+/** The frame pointers of a chunk of n frames as call arguments. */
+function framePointerArgs(n: number): string {
+  return Array.from({ length: n }, (_, j) => `(local.get $a${j}) (local.get $g${j})`).join(' ');
+}
+
 /**
- * scalar(ref, sum, sq, scr, slot, i0, i1, frames, fresh): exact path for pixels [i0, i1) (any u16 values):
- * per (pixel, kind) the chunk's differences are summed in i64 and added to the state once (stored
- * instead when fresh is 1).
+ * scalar<n>(ref, sum, sq, i0, i1, fresh, a0, g0, ...): exact path for pixels [i0, i1) (any u16 values) of
+ * n frames: per (pixel, kind) the chunk's differences are summed in i64 and added to the state once
+ * (stored instead when fresh is 1).
  */
-function scalarFunc(): string {
-  return `  (func $scalar (param $ref i32) (param $sum i32) (param $sq i32) (param $scr i32) (param $slot i32) (param $i0 i32) (param $i1 i32) (param $frames i32) (param $fresh i32)
-    (local $p i32) (local $k i32) (local $j i32) (local $r i32) (local $d i64) (local $s i64) (local $q i64) (local $at i32)
-    (local.set $p (local.get $i0))
-    (block $done (loop $pixels
-      (br_if $done (i32.ge_u (local.get $p) (local.get $i1)))
-      (local.set $k (i32.const 0))
-      (loop $kinds
-        (local.set $r (i32.load16_u (i32.add (local.get $ref) (i32.add (i32.shl (local.get $p) (i32.const 2)) (i32.shl (local.get $k) (i32.const 1))))))
-        (local.set $s (i64.const 0))
-        (local.set $q (i64.const 0))
-        (local.set $j (i32.const 0))
-        (loop $frames
-          (local.set $d (i64.extend_i32_s (i32.sub
-            (i32.load16_u (i32.add (i32.add (local.get $scr) (i32.shl (local.get $p) (i32.const 1)))
-              (i32.mul (local.get $slot) (i32.add (i32.shl (local.get $j) (i32.const 1)) (local.get $k)))))
-            (local.get $r))))
-          (local.set $s (i64.add (local.get $s) (local.get $d)))
-          (local.set $q (i64.add (local.get $q) (i64.mul (local.get $d) (local.get $d))))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br_if $frames (i32.lt_u (local.get $j) (local.get $frames))))
-        (local.set $at (i32.add (i32.shl (local.get $p) (i32.const 4)) (i32.shl (local.get $k) (i32.const 3))))
-        (if (local.get $fresh)
+function scalarFunc(n: number): string {
+  const L: string[] = [];
+  L.push(`  (func $scalar${n} (param $ref i32) (param $sum i32) (param $sq i32) (param $i0 i32) (param $i1 i32) (param $fresh i32) ${framePointerParams(n)}`);
+  L.push('    (local $p i32) (local $k i32) (local $r i32) (local $d i64) (local $s i64) (local $q i64) (local $at i32) (local $off i32)');
+  L.push('    (local.set $p (local.get $i0))');
+  L.push('    (block $done (loop $pixels');
+  L.push('      (br_if $done (i32.ge_u (local.get $p) (local.get $i1)))');
+  L.push('      (local.set $off (i32.shl (local.get $p) (i32.const 1)))');
+  L.push('      (local.set $k (i32.const 0))');
+  L.push('      (loop $kinds');
+  L.push('        (local.set $r (i32.load16_u (i32.add (local.get $ref) (i32.add (i32.shl (local.get $p) (i32.const 2)) (i32.shl (local.get $k) (i32.const 1))))))');
+  L.push('        (local.set $s (i64.const 0))');
+  L.push('        (local.set $q (i64.const 0))');
+  for (let j = 0; j < n; j++) {
+    L.push(`        (local.set $d (i64.extend_i32_s (i32.sub (i32.load16_u (i32.add (select (local.get $g${j}) (local.get $a${j}) (local.get $k)) (local.get $off))) (local.get $r))))`);
+    L.push('        (local.set $s (i64.add (local.get $s) (local.get $d)))');
+    L.push('        (local.set $q (i64.add (local.get $q) (i64.mul (local.get $d) (local.get $d))))');
+  }
+  L.push('        (local.set $at (i32.add (i32.shl (local.get $p) (i32.const 4)) (i32.shl (local.get $k) (i32.const 3))))');
+  L.push(`        (if (local.get $fresh)
           (then
             (f64.store (i32.add (local.get $sum) (local.get $at)) (f64.convert_i64_s (local.get $s)))
             (f64.store (i32.add (local.get $sq) (local.get $at)) (f64.convert_i64_s (local.get $q))))
@@ -109,30 +114,27 @@ function scalarFunc(): string {
             (f64.store (i32.add (local.get $sum) (local.get $at))
               (f64.add (f64.load (i32.add (local.get $sum) (local.get $at))) (f64.convert_i64_s (local.get $s))))
             (f64.store (i32.add (local.get $sq) (local.get $at))
-              (f64.add (f64.load (i32.add (local.get $sq) (local.get $at))) (f64.convert_i64_s (local.get $q))))))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br_if $kinds (i32.lt_u (local.get $k) (i32.const 2))))
-      (local.set $p (i32.add (local.get $p) (i32.const 1)))
-      (br $pixels))))`;
+              (f64.add (f64.load (i32.add (local.get $sq) (local.get $at))) (f64.convert_i64_s (local.get $q))))))`);
+  L.push('        (local.set $k (i32.add (local.get $k) (i32.const 1)))');
+  L.push('        (br_if $kinds (i32.lt_u (local.get $k) (i32.const 2))))');
+  L.push('      (local.set $p (i32.add (local.get $p) (i32.const 1)))');
+  L.push('      (br $pixels))))');
+  return L.join('\n');
 }
 
 /**
- * add<n>(ref, sum, sq, scr, slot, count, fresh): adds frames 0..n-1 of the scratch to pixels [0, count)
- * (fresh = 1: stores their sums, the state of the first chunk of a cell in a pass).
+ * add<n>(ref, sum, sq, count, fresh, a0, g0, ..., a<n-1>, g<n-1>): adds frames 0..n-1 (analog values
+ * of frame j at a<j>, digital at g<j>: in the scratch, or in place in a block in this memory) to pixels
+ * [0, count) (fresh = 1: stores their sums, the state of the first chunk of a cell in a pass).
  * Frames are taken in pairs so that few vectors are live (two loads, four differences, eight i32 partials).
  */
 function addFunc(n: number): string {
   const L: string[] = [];
   const get = (name: string): string => `(local.get $${name})`;
   const locals = ['(local $i i32) (local $t i32) (local $r0 v128) (local $r1 v128) (local $bad v128) (local $u v128) (local $v v128) (local $lo0 v128) (local $hi0 v128) (local $lo1 v128) (local $hi1 v128)'];
-  for (let j = 0; j < n; j++) locals.push(`(local $pa${j} i32) (local $pg${j} i32)`);
   for (let q = 0; q < 4; q++) locals.push(`(local $s${q} v128) (local $q${q} v128)`);
-  L.push(`  (func (export "add${n}") (param $ref i32) (param $sum i32) (param $sq i32) (param $scr i32) (param $slot i32) (param $count i32) (param $fresh i32)`);
+  L.push(`  (func (export "add${n}") (param $ref i32) (param $sum i32) (param $sq i32) (param $count i32) (param $fresh i32) ${framePointerParams(n)}`);
   L.push('    ' + locals.join(' '));
-  for (let j = 0; j < n; j++) {
-    L.push(`    (local.set $pa${j} (i32.add ${get('scr')} (i32.mul ${get('slot')} (i32.const ${2 * j}))))`);
-    L.push(`    (local.set $pg${j} (i32.add ${get('scr')} (i32.mul ${get('slot')} (i32.const ${2 * j + 1}))))`);
-  }
   const zero = '(v128.const i32x4 0 0 0 0)';
   L.push('    (block $done (loop $tiles');
   L.push(`      (br_if $done (i32.gt_u (i32.add ${get('i')} (i32.const 8)) ${get('count')}))`);
@@ -149,8 +151,8 @@ function addFunc(n: number): string {
         L.push(`      (local.set $hi${e} ${zero})`);
         continue;
       }
-      L.push(`      (local.set $u (v128.load align=2 (i32.add ${get(`pa${j + e}`)} ${get('t')})))`);
-      L.push(`      (local.set $v (v128.load align=2 (i32.add ${get(`pg${j + e}`)} ${get('t')})))`);
+      L.push(`      (local.set $u (v128.load align=2 (i32.add ${get(`a${j + e}`)} ${get('t')})))`);
+      L.push(`      (local.set $v (v128.load align=2 (i32.add ${get(`g${j + e}`)} ${get('t')})))`);
       L.push(`      (local.set $bad (v128.or ${get('bad')} (v128.or ${get('u')} ${get('v')})))`);
       L.push(`      (local.set $lo${e} (i16x8.sub (i8x16.shuffle ${INTERLEAVE_LOW} ${get('u')} ${get('v')}) ${get('r0')}))`);
       L.push(`      (local.set $hi${e} (i16x8.sub (i8x16.shuffle ${INTERLEAVE_HIGH} ${get('u')} ${get('v')}) ${get('r1')}))`);
@@ -167,7 +169,7 @@ function addFunc(n: number): string {
   }
   // a value or reference >= 2^14: the partials may have wrapped, this tile takes the exact scalar path
   L.push(`      (if (v128.any_true (v128.and ${get('bad')} (v128.const i16x8 0xc000 0xc000 0xc000 0xc000 0xc000 0xc000 0xc000 0xc000)))`);
-  L.push(`        (then (call $scalar ${get('ref')} ${get('sum')} ${get('sq')} ${get('scr')} ${get('slot')} ${get('i')} (i32.add ${get('i')} (i32.const 8)) (i32.const ${n}) ${get('fresh')}))`);
+  L.push(`        (then (call $scalar${n} ${get('ref')} ${get('sum')} ${get('sq')} ${get('i')} (i32.add ${get('i')} (i32.const 8)) ${get('fresh')} ${framePointerArgs(n)}))`);
   L.push('        (else');
   // state update: i32 lanes (a_p, g_p, a_p+1, g_p+1) of pixel pair q, f64 pairs (a, g) per pixel
   // fresh: the first chunk of a cell in a pass stores its partials (no read of the old state, whose pages
@@ -191,7 +193,7 @@ function addFunc(n: number): string {
   L.push('      ))');
   L.push(`      (local.set $i (i32.add ${get('i')} (i32.const 8)))`);
   L.push('      (br $tiles)))');
-  L.push(`    (call $scalar ${get('ref')} ${get('sum')} ${get('sq')} ${get('scr')} ${get('slot')} ${get('i')} ${get('count')} (i32.const ${n}) ${get('fresh')}))`);
+  L.push(`    (call $scalar${n} ${get('ref')} ${get('sum')} ${get('sq')} ${get('i')} ${get('count')} ${get('fresh')} ${framePointerArgs(n)}))`);
   return L.join('\n');
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '@detcal/core';
 import { accumulateDarkPairCpu, createDarkPairAccumulator, registerDarkPairFrames, type DarkPairAccumulator } from './dark-pair-accumulator.js';
-import { darkPairSimdSupported } from './dark-pair-simd.js';
+import { darkPairSimdSupported, pairBlockMemory } from './dark-pair-simd.js';
 import { DarkWorkerPool } from './dark-worker-pool.js';
 
 /**
@@ -119,6 +119,41 @@ describe('dark pair accumulation with WebAssembly SIMD', () => {
     feed(fresh, next);
     expect(fresh.framesPerCell[3]).toBe(7);
     expectSameState(stale, fresh);
+  });
+
+  it('reads blocks in place from the accumulator\'s memory (pairBlockMemory), in-process and on two workers, with the JS state', async () => {
+    const nPixels = 203, nCells = 3;
+    for (const shared of [true, false]) {
+      const simd = createDarkPairAccumulator(nCells, nPixels, { shared, blockBytes: 64 * 1024 });
+      const js = createDarkPairAccumulator(nCells, nPixels, { wasm: false });
+      const pool = shared ? new DarkWorkerPool(2, simd) : undefined;
+      let inPlace = 0;
+      try {
+        const rng = new Random(13);
+        for (let b = 0; b < 5; b++) {
+          const blk = block(nPixels, nCells, 4, rng, b, false);
+          // the block's arrays in the accumulator's memory, as the reader puts them (two per block, room for a few)
+          const lend = (src: Uint16Array): Uint16Array => {
+            const m = pairBlockMemory(simd, src.byteLength);
+            const a = m ? new Uint16Array(m.buffer, m.byteOffset, src.length) : new Uint16Array(new SharedArrayBuffer(src.byteLength));
+            if (m) inPlace++;
+            a.set(src);
+            return a;
+          };
+          const data = lend(blk.data), gain = lend(blk.gain);
+          const first = registerDarkPairFrames(simd, blk.cellIds, blk.nFrames);
+          registerDarkPairFrames(js, blk.cellIds, blk.nFrames);
+          if (pool) await pool.submitPair(data, gain, blk.cellIds, first, blk.nFrames);
+          else accumulateDarkPairCpu(simd, data, gain, blk.cellIds, first, blk.nFrames, 0, nPixels);
+          accumulateDarkPairCpu(js, blk.data, blk.gain, blk.cellIds, first, blk.nFrames, 0, nPixels);
+        }
+        await pool?.drain();
+      } finally {
+        await pool?.close();
+      }
+      expect(inPlace, `shared ${shared}`).toBeGreaterThanOrEqual(4); // the room holds the first blocks, the rest are copied
+      expectSameState(simd, js);
+    }
   });
 
   it('gives the JS kernel state with a shared memory and two workers accumulating their pixel ranges', async () => {

@@ -23,16 +23,26 @@ export interface DarkPairWasmState {
   readonly memory: WasmMemory;
   /** 16 slots of nPixels values (slot 2j: analog of chunk frame j, 2j + 1: digital); threads use their own pixel range of each. */
   readonly scratch: Uint16Array;
+  /** Room for the reader's blocks (pairBlockMemory hands it out, never back): [next, end) is still free. */
+  readonly blocks: { next: number; readonly end: number };
 }
 
-type Kernel = (ref: number, sum: number, sq: number, scr: number, slot: number, count: number, fresh: number) => void;
-type SetRef = (ref: number, scr: number, slot: number, count: number) => void;
+type Kernel = (ref: number, sum: number, sq: number, count: number, fresh: number, ...frames: number[]) => void;
+type SetRef = (ref: number, a: number, g: number, count: number) => void;
 type Finalize = (ref: number, sum: number, sq: number, count: number, inv: number, om: number, os: number, odm: number, ods: number) => void;
 /** The kernels of one instance. */
 interface Kernels {
   setRef: SetRef;
   add: Kernel[];
   finalize: Finalize;
+}
+
+/** Byte offsets of a block's analog and digital arrays in the accumulator's WebAssembly memory. */
+export interface PairBlockOffsets {
+  /** Offset of the analog values. */
+  data: number;
+  /** Offset of the digital values. */
+  gain: number;
 }
 
 /** Frame slots of the scratch (two per frame of a chunk). */
@@ -56,14 +66,15 @@ export function darkPairSimdSupported(): boolean {
  * @param shared - a shared memory (SharedArrayBuffer views) for worker threads
  * @returns zeroed views and the wasm state
  */
-export function allocateDarkPairWasm(nCells: number, nPixels: number, shared: boolean): Pick<DarkPairAccumulator, 'ref' | 'sum' | 'sumSq' | 'framesPerCell' | 'wasm'> | undefined {
+export function allocateDarkPairWasm(nCells: number, nPixels: number, shared: boolean, blockBytes = 0): Pick<DarkPairAccumulator, 'ref' | 'sum' | 'sumSq' | 'framesPerCell' | 'wasm'> | undefined {
   if (!darkPairSimdSupported()) return undefined;
   const n = 2 * nCells * nPixels;
-  // float64 arrays first (8-byte aligned), then the u16 reference, the counts and the scratch
+  // float64 arrays first (8-byte aligned), then the u16 reference, the counts, the scratch and the blocks' room
   const sumAt = 0, sumSqAt = 8 * n, refAt = 16 * n;
   const framesAt = alignBytes(refAt + 2 * n, 16);
   const scratchAt = alignBytes(framesAt + 4 * nCells, 16);
-  const bytes = scratchAt + 2 * SCRATCH_SLOTS * nPixels;
+  const blocksAt = alignBytes(scratchAt + 2 * SCRATCH_SLOTS * nPixels, 64);
+  const bytes = blocksAt + blockBytes;
   const memory = wasmMemoryOf(bytes, shared);
   if (!memory) return undefined; // over 4 GiB or refused: plain buffers and the JS kernel
   const buf = memory.buffer;
@@ -72,8 +83,23 @@ export function allocateDarkPairWasm(nCells: number, nPixels: number, shared: bo
     sumSq: new Float64Array(buf, sumSqAt, n),
     ref: new Uint16Array(buf, refAt, n),
     framesPerCell: new Uint32Array(buf, framesAt, nCells),
-    wasm: { memory, scratch: new Uint16Array(buf, scratchAt, SCRATCH_SLOTS * nPixels) },
+    wasm: { memory, scratch: new Uint16Array(buf, scratchAt, SCRATCH_SLOTS * nPixels), blocks: { next: blocksAt, end: blocksAt + blockBytes } },
   };
+}
+
+/**
+ * Zeroed memory for a block's pixel array in the accumulator's WebAssembly memory (BlockRing.allocate), so
+ * that the kernel reads the frames where the reader put them instead of copying each into its scratch.
+ * @param state - the accumulator
+ * @param bytes - bytes wanted
+ * @returns the buffer and offset, or undefined when the state has no such room left (a SharedArrayBuffer then)
+ */
+export function pairBlockMemory(state: DarkPairAccumulator, bytes: number): { buffer: ArrayBuffer | SharedArrayBuffer; byteOffset: number } | undefined {
+  const room = state.wasm?.blocks;
+  if (!room || room.next + bytes > room.end) return undefined;
+  const byteOffset = room.next;
+  room.next = alignBytes(room.next + bytes, 64);
+  return { buffer: state.wasm.memory.buffer, byteOffset };
 }
 
 function instanceFor(wasm: DarkPairWasmState): Kernels | undefined {
@@ -98,6 +124,7 @@ function instanceFor(wasm: DarkPairWasmState): Kernels | undefined {
  * @param cells - the block's frames grouped by cell (framesByCell)
  * @param p0 - first pixel (inclusive)
  * @param p1 - end pixel (exclusive)
+ * @param at - where data and gain lie in the state's memory, when they do (pairBlockMemory)
  * @returns false (nothing done) when the state has no wasm memory or this thread cannot run the kernel
  */
 export function accumulateDarkPairSimd(
@@ -108,6 +135,7 @@ export function accumulateDarkPairSimd(
   cells: CellOrder,
   p0: number,
   p1: number,
+  at?: PairBlockOffsets,
 ): boolean {
   const wasm = state.wasm;
   const inst = wasm && instanceFor(wasm);
@@ -116,9 +144,15 @@ export function accumulateDarkPairSimd(
   if (count === 0) return true;
   const { nPixels } = state;
   const scratch = wasm.scratch;
-  const scr = scratch.byteOffset + 2 * p0, slot = 2 * nPixels;
+  const slotBytes = 2 * nPixels;
+  const scr = scratch.byteOffset + 2 * p0;
+  // blocks read into this memory are added where they lie (a worker is told where: its views of the memory
+  // are other objects); others are copied into the scratch first
+  const inPlace = at !== undefined || (data.buffer === wasm.memory.buffer && gain.buffer === wasm.memory.buffer);
+  const dataAt = (at?.data ?? data.byteOffset) + 2 * p0, gainAt = (at?.gain ?? gain.byteOffset) + 2 * p0;
   const refAt = state.ref.byteOffset, sumAt = state.sum.byteOffset, sqAt = state.sumSq.byteOffset;
   const { order, start } = cells;
+  const args = new Array<number>(5 + 2 * DARK_PAIR_SIMD_MAX_FRAMES);
   for (let c = 0; c < state.nCells; c++) {
     let i = start[c];
     const end = start[c + 1];
@@ -128,8 +162,12 @@ export function accumulateDarkPairSimd(
     // needs no zeroing between passes and its fresh pages are written before they are read
     let fresh = 0;
     if (first[order[i]] === 1) {
-      copyFrame(scratch, data, gain, order[i++] * nPixels, 0, nPixels, p0, p1);
-      inst.setRef(refAt + 4 * base, scr, slot, count);
+      const f = order[i++];
+      if (inPlace) inst.setRef(refAt + 4 * base, dataAt + f * slotBytes, gainAt + f * slotBytes, count);
+      else {
+        copyFrame(scratch, data, gain, f * nPixels, 0, nPixels, p0, p1);
+        inst.setRef(refAt + 4 * base, scr, scr + slotBytes, count);
+      }
       fresh = 1;
       if (i === end) {
         state.sum.fill(0, 2 * base, 2 * (base + count));
@@ -138,8 +176,24 @@ export function accumulateDarkPairSimd(
     }
     while (i < end) {
       const n = Math.min(DARK_PAIR_SIMD_MAX_FRAMES, end - i);
-      for (let j = 0; j < n; j++) copyFrame(scratch, data, gain, order[i + j] * nPixels, j, nPixels, p0, p1);
-      inst.add[n](refAt + 4 * base, sumAt + 16 * base, sqAt + 16 * base, scr, slot, count, fresh);
+      args[0] = refAt + 4 * base;
+      args[1] = sumAt + 16 * base;
+      args[2] = sqAt + 16 * base;
+      args[3] = count;
+      args[4] = fresh;
+      for (let j = 0; j < n; j++) {
+        const f = order[i + j];
+        if (inPlace) {
+          args[5 + 2 * j] = dataAt + f * slotBytes;
+          args[6 + 2 * j] = gainAt + f * slotBytes;
+        } else {
+          copyFrame(scratch, data, gain, f * nPixels, j, nPixels, p0, p1);
+          args[5 + 2 * j] = scr + 2 * j * slotBytes;
+          args[6 + 2 * j] = scr + (2 * j + 1) * slotBytes;
+        }
+      }
+      args.length = 5 + 2 * n;
+      inst.add[n](...(args as [number, number, number, number, number, ...number[]]));
       fresh = 0;
       i += n;
     }

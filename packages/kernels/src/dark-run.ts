@@ -8,6 +8,7 @@ import { DetcalError, type BlockRing, type FrameBlock, type FrameStream } from '
 import type { BlockData, ComputeBackend } from './compute-backend.js';
 import { createDarkAccumulator, type DarkAccumulator } from './dark-accumulator.js';
 import { accumulateDarkPairCpu, createDarkPairAccumulator, finalizeDarkPairCpu, registerDarkPairFrames, type DarkPairAccumulator } from './dark-pair-accumulator.js';
+import { pairBlockMemory } from './dark-pair-simd.js';
 import { BLOCKS_QUEUED, DarkWorkerPool } from './dark-worker-pool.js';
 import { addBadPixelCounts, darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelLimits, type DarkBadPixelTarget } from './dark-bad-pixels.js';
 
@@ -224,7 +225,8 @@ function pairAccumulator(opts: DarkPassOptions, nPixels: number, shared: boolean
     void opts.reuse.pool?.close(); // bound to the old accumulator
     opts.reuse.pool = undefined;
   }
-  const pair = createDarkPairAccumulator(opts.nCells, nPixels, { shared });
+  // room for the reader's block ring (BLOCKS_IN_FLIGHT blocks of analog and digital values) in the state's memory
+  const pair = createDarkPairAccumulator(opts.nCells, nPixels, { shared, blockBytes: PAIR_BLOCK_BYTES });
   if (opts.reuse) {
     opts.reuse.pair = pair;
   }
@@ -378,6 +380,12 @@ async function accumulateBlock(st: PassState, opts: DarkPassOptions, block: Fram
 
 /** Blocks a pass keeps alive at once: those queued at the workers and the one being read. */
 const BLOCKS_IN_FLIGHT = BLOCKS_QUEUED + 1;
+/**
+ * Room for the block ring in a pair accumulator's WebAssembly memory: BLOCKS_IN_FLIGHT blocks of analog and
+ * digital values of at most 16 MiB each (four trains of 32 AGIPD cells); blocks that do not fit live on
+ * SharedArrayBuffers and are copied into the kernel's scratch frame by frame. Pages are only mapped when read into.
+ */
+const PAIR_BLOCK_BYTES = BLOCKS_IN_FLIGHT * 2 * (16 << 20) + 1024;
 
 /** A run accumulated: the pass state (drained) and its frame counts. */
 interface Accumulated {
@@ -396,7 +404,11 @@ async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { c
   let emptyFrames = 0;
   let scratch = new Float32Array(0);
   let exclude = new Uint8Array(0);
-  if (opts.reuse) opts.reuse.ring ??= { slots: [] };
+  if (opts.reuse) {
+    // blocks of a pair pass are read into the accumulator's memory, where the kernel reads them in place
+    const reuse = opts.reuse;
+    reuse.ring ??= { slots: [], allocate: (bytes) => (reuse.pair ? pairBlockMemory(reuse.pair, bytes) : undefined) };
+  }
   for await (const raw of stream.blocks({ keep: BLOCKS_IN_FLIGHT, ring: opts.reuse?.ring })) {
     const bytes = raw.data.byteLength + (raw.gain?.byteLength ?? 0);
     let block = raw;

@@ -126,7 +126,10 @@ export class DarkWorkerPool {
     if (sharedData !== data) slot.data = sharedData;
     const sharedGain = sharedCopy(gain, slot.gain as Uint16Array | undefined);
     if (sharedGain !== gain) slot.gain = sharedGain;
-    this.post({ type: 'pair-block', data: sharedData, gain: sharedGain, cellIds: cellIds.slice(), first, nFrames });
+    // a block read into the accumulator's memory: the workers are told where (their views of it are other objects)
+    const memory = this.pair?.wasm?.memory.buffer;
+    const at = memory !== undefined && sharedData.buffer === memory && sharedGain.buffer === memory ? { data: sharedData.byteOffset, gain: sharedGain.byteOffset } : undefined;
+    this.post({ type: 'pair-block', data: sharedData, gain: sharedGain, cellIds: cellIds.slice(), first, nFrames, at });
   }
 
   /** Waits until fewer than BLOCKS_QUEUED blocks are in flight (so the slot of the block two submits ago is free again). */

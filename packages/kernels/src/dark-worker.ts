@@ -6,6 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { accumulateDarkRangeCpu, finalizeDarkRangeCpu } from './cpu-dark.js';
 import { zeroDarkRange, type DarkAccumulator } from './dark-accumulator.js';
 import { accumulateDarkPairCpu, finalizeDarkPairCpu, finalizeDarkPairRange, type DarkPairAccumulator, type DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
+import type { PairBlockOffsets } from './dark-pair-simd.js';
 import { darkBadPixels, type DarkBadPixelCounts, type DarkBadPixelTarget } from './dark-bad-pixels.js';
 import type { BlockData, FloatArray, GainData } from './compute-backend.js';
 
@@ -28,6 +29,8 @@ export interface DarkWorkerPairBlock {
   cellIds: Uint16Array;
   first: Uint8Array;
   nFrames: number;
+  /** Where data and gain lie in the pair accumulator's memory, when the reader put them there. */
+  at?: PairBlockOffsets;
 }
 
 /** One block to accumulate (arrays are views on shared slots). */
@@ -155,7 +158,7 @@ parentPort?.on('message', (msg: DarkWorkerMessage) => {
   }
   if (msg.type === 'pair-block') {
     if (!pair) throw new Error('dark worker: pair block without a pair accumulator');
-    accumulateDarkPairCpu(pair, msg.data, msg.gain, msg.cellIds, msg.first, msg.nFrames, p0, p1);
+    accumulateDarkPairCpu(pair, msg.data, msg.gain, msg.cellIds, msg.first, msg.nFrames, p0, p1, msg.at);
     parentPort?.postMessage(msg.id);
     return;
   }
