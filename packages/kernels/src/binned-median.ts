@@ -7,7 +7,7 @@
  * same value as sorting would give. The dark bad-pixel rules take two medians of 65536 values per
  * memory cell; selection over all of them was their largest cost.
  */
-import { selectBranchFree } from './fast-median.js';
+import { middlePair } from './fast-median.js';
 import type { FloatArray } from './compute-backend.js';
 
 /** A strided rectangle of an array: nRows runs of nCols values, runs `stride` apart. */
@@ -53,11 +53,7 @@ export function binnedMedian(values: FloatArray, g: StridedRegion, n: number, lo
   if ((n & 1) === 1 || kh > below) {
     // the upper middle rank, and for even n the lower one, lie in bin bu
     const c = gather(values, g, lo, binned ? scale : 0, bu, bins, scratch);
-    const upper = selectBranchFree(scratch, kh - below, 0, c);
-    if (n & 1) return upper;
-    let lower = scratch[0];
-    for (let i = 1; i < kh - below; i++) if (scratch[i] > lower) lower = scratch[i];
-    return (lower + upper) / 2;
+    return middlePair(scratch, kh - below - 1 + (n & 1), kh - below, c);
   }
   // even n, the upper middle value is the smallest of bin bu and the lower one the largest below it
   let bl = bu - 1;

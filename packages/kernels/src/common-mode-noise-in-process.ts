@@ -8,6 +8,7 @@
 import { DetcalError, type FrameStream } from '@detcal/core';
 import { CommonModeNoiseContext, type CommonModeNoiseInit } from './common-mode-noise-context.js';
 import { nonEmptySingleCellFrames, type CommonModeNoiseWorkersResult } from './common-mode-noise-pool.js';
+import { noDarkFramesError } from './dark-run.js';
 
 /** Settings of {@link commonModeNoiseInProcess}. */
 export interface CommonModeNoiseInProcessOptions {
@@ -36,7 +37,7 @@ export async function commonModeNoiseInProcess(stream: FrameStream, init: Common
     opts.progress?.(raw.nFrames, raw.data.byteLength + (raw.gain?.byteLength ?? 0), opts.phase);
   }
   if (frames === 0) {
-    throw new DetcalError('BAD_INPUT', `${stream.label}: no non-empty frames${emptyFrames ? ` (${emptyFrames} empty frames skipped)` : ''}; a dark run needs data`);
+    throw noDarkFramesError(stream.label, emptyFrames);
   }
   // copies of the arrays that live in the kernels' WebAssembly memory: results may be posted to workers later
   const partial = context.portablePartial();

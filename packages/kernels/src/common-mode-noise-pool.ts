@@ -13,7 +13,7 @@ import { DetcalError, type FrameBlock, type FrameStream } from '@detcal/core';
 import { mergeCommonModeNoisePartial, type CommonModeNoiseInit, type CommonModeNoisePartial } from './common-mode-noise-context.js';
 import type { CommonModeNoiseWorkerReply, CommonModeNoiseWorkerRequest } from './common-mode-noise-worker.js';
 import type { BlockData } from './compute-backend.js';
-import { dropEmptyFrames } from './dark-run.js';
+import { dropEmptyFrames, noDarkFramesError } from './dark-run.js';
 import { builtExecArgv, builtWorkerUrl } from './built-worker.js';
 import { sharedCopy } from './shared-copy.js';
 
@@ -160,7 +160,7 @@ export async function commonModeNoiseOnWorkers(stream: FrameStream, init: Common
     while (results.some((r) => r === undefined) && !failure) await changed;
     check();
     if (frames === 0) {
-      throw new DetcalError('BAD_INPUT', `${stream.label}: no non-empty frames${emptyFrames ? ` (${emptyFrames} empty frames skipped)` : ''}; a dark run needs data`);
+      throw noDarkFramesError(stream.label, emptyFrames);
     }
     const merged = results[0]!;
     for (let t = 1; t < threads; t++) mergeCommonModeNoisePartial(merged, results[t]!);

@@ -102,6 +102,20 @@ export function pairBlockMemory(state: DarkPairAccumulator, bytes: number): { bu
   return { buffer: state.wasm.memory.buffer, byteOffset };
 }
 
+/**
+ * Where a block's analog and digital arrays lie in the accumulator's WebAssembly memory, when both were
+ * read there (pairBlockMemory); undefined otherwise. Only the thread that allocated the state can tell
+ * from the arrays (other threads' views of the memory are other objects): the pool posts the offsets.
+ * @param state - the accumulator
+ * @param data - analog values
+ * @param gain - digital values
+ * @returns the offsets, or undefined
+ */
+export function pairBlockOffsets(state: DarkPairAccumulator, data: Uint16Array, gain: Uint16Array): PairBlockOffsets | undefined {
+  const memory = state.wasm?.memory.buffer;
+  return memory !== undefined && data.buffer === memory && gain.buffer === memory ? { data: data.byteOffset, gain: gain.byteOffset } : undefined;
+}
+
 function instanceFor(wasm: DarkPairWasmState): Kernels | undefined {
   let inst = instances.get(wasm.memory);
   if (inst) return inst;
@@ -124,7 +138,7 @@ function instanceFor(wasm: DarkPairWasmState): Kernels | undefined {
  * @param cells - the block's frames grouped by cell (framesByCell)
  * @param p0 - first pixel (inclusive)
  * @param p1 - end pixel (exclusive)
- * @param at - where data and gain lie in the state's memory, when they do (pairBlockMemory)
+ * @param at - where data and gain lie in the state's memory (pairBlockOffsets of the allocating thread; default: found from the arrays)
  * @returns false (nothing done) when the state has no wasm memory or this thread cannot run the kernel
  */
 export function accumulateDarkPairSimd(
@@ -146,10 +160,10 @@ export function accumulateDarkPairSimd(
   const scratch = wasm.scratch;
   const slotBytes = 2 * nPixels;
   const scr = scratch.byteOffset + 2 * p0;
-  // blocks read into this memory are added where they lie (a worker is told where: its views of the memory
-  // are other objects); others are copied into the scratch first
-  const inPlace = at !== undefined || (data.buffer === wasm.memory.buffer && gain.buffer === wasm.memory.buffer);
-  const dataAt = (at?.data ?? data.byteOffset) + 2 * p0, gainAt = (at?.gain ?? gain.byteOffset) + 2 * p0;
+  // blocks read into this memory are added where they lie; others are copied into the scratch first
+  const lies = at ?? pairBlockOffsets(state, data, gain);
+  const inPlace = lies !== undefined;
+  const dataAt = (lies?.data ?? 0) + 2 * p0, gainAt = (lies?.gain ?? 0) + 2 * p0;
   const refAt = state.ref.byteOffset, sumAt = state.sum.byteOffset, sqAt = state.sumSq.byteOffset;
   const { order, start } = cells;
   const args = new Array<number>(5 + 2 * DARK_PAIR_SIMD_MAX_FRAMES);

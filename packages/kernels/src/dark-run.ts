@@ -170,6 +170,16 @@ function broadcastPerCell(perCell: Uint32Array, nPixels: number): Uint32Array {
   return out;
 }
 
+/**
+ * The error of a dark run without non-empty frames.
+ * @param label - the run
+ * @param emptyFrames - empty frames skipped
+ * @returns the one-line BAD_INPUT error
+ */
+export function noDarkFramesError(label: string, emptyFrames: number): DetcalError {
+  return new DetcalError('BAD_INPUT', `${label}: no non-empty frames${emptyFrames ? ` (${emptyFrames} empty frames skipped)` : ''}; a dark run needs data`);
+}
+
 /** True when every value of frame f of the block is zero. */
 function isEmptyFrame(data: BlockData, f: number, nPixels: number): boolean {
   const end = (f + 1) * nPixels;
@@ -447,7 +457,7 @@ async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { c
   const st = state.current;
   await st?.pool?.drain();
   if (frames === 0 || !st) {
-    throw new DetcalError('BAD_INPUT', `${stream.label}: no non-empty frames${emptyFrames ? ` (${emptyFrames} empty frames skipped)` : ''}; a dark run needs data`);
+    throw noDarkFramesError(stream.label, emptyFrames);
   }
   return { st, base: { nCells, nPixels, frames, emptyFrames, framesPerCell } };
 }

@@ -10,6 +10,7 @@ import type { DarkAccumulator } from './dark-accumulator.js';
 import { darkWorkerUrl, takeWorker } from './worker-spares.js';
 import { sharedCopy } from './shared-copy.js';
 import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
+import { pairBlockOffsets } from './dark-pair-simd.js';
 import { addBadPixelCounts, type DarkBadPixelCounts, type DarkBadPixelTarget } from './dark-bad-pixels.js';
 import type { DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
 import type { DarkWorkerBlock, DarkWorkerFinishReply, DarkWorkerInit, DarkWorkerPairBlock, DarkWorkerPairFinalizeRange, DarkWorkerPairFinish, DarkWorkerRules, DarkWorkerSingleFinalizeRange, RuleInputs } from './dark-worker.js';
@@ -127,8 +128,7 @@ export class DarkWorkerPool {
     const sharedGain = sharedCopy(gain, slot.gain as Uint16Array | undefined);
     if (sharedGain !== gain) slot.gain = sharedGain;
     // a block read into the accumulator's memory: the workers are told where (their views of it are other objects)
-    const memory = this.pair?.wasm?.memory.buffer;
-    const at = memory !== undefined && sharedData.buffer === memory && sharedGain.buffer === memory ? { data: sharedData.byteOffset, gain: sharedGain.byteOffset } : undefined;
+    const at = this.pair ? pairBlockOffsets(this.pair, sharedData, sharedGain) : undefined;
     this.post({ type: 'pair-block', data: sharedData, gain: sharedGain, cellIds: cellIds.slice(), first, nFrames, at });
   }
 

@@ -66,8 +66,22 @@ export function selectBranchFree(a: Float64Array, k: number, lo: number, hi: num
  */
 export function medianBranchFree(a: Float64Array, n: number): number {
   const kh = n >>> 1;
+  return middlePair(a, kh - 1 + (n & 1), kh, n);
+}
+
+/**
+ * The value of rank kh of a[0, n), or for kLow = kh - 1 the mean of the values of ranks kLow and kh (a
+ * median's middle ranks among a subset's ranks); reorders the values.
+ * @param a - NaN-free values, reordered in place
+ * @param kLow - the lower rank: kh or kh - 1
+ * @param kh - the upper rank (< n)
+ * @param n - number of values
+ * @returns the value at kh, or the mean of those at kLow and kh
+ */
+export function middlePair(a: Float64Array, kLow: number, kh: number, n: number): number {
   const upper = selectBranchFree(a, kh, 0, n);
-  if (n & 1) return upper;
+  if (kLow === kh) return upper;
+  // selection leaves a[0, kh) at most a[kh]: the value of rank kh - 1 is their largest
   let lower = a[0];
   for (let i = 1; i < kh; i++) if (a[i] > lower) lower = a[i];
   return (lower + upper) / 2;

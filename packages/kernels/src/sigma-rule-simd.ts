@@ -8,7 +8,7 @@
  * ~2 ns per value here against ~10 in JS (which also has to warm up in every worker thread).
  */
 import { MEDIAN_BINS, type StridedRegion } from './binned-median.js';
-import { selectBranchFree } from './fast-median.js';
+import { middlePair } from './fast-median.js';
 import { medianLeftPackTable } from './common-mode-simd-wat.js';
 import { SIGMA_HIST_AT, SIGMA_RESULT_AT, SIGMA_TABLE_AT } from './sigma-rule-simd-wat.js';
 import { SIGMA_RULE_SIMD_WASM } from './sigma-rule-simd-wasm.js';
@@ -246,9 +246,5 @@ function selectInJs(x: Context, src: number, n4: number, c: number, kLow: number
   if (scratch.length < c) scratch = new Float64Array(c);
   const a = scratch, at = src >> 2, f32 = x.f32;
   for (let i = 0; i < c; i++) a[i] = f32[at + i];
-  const upper = selectBranchFree(a, kh, 0, c);
-  if (kLow === kh) return upper;
-  let lower = a[0];
-  for (let i = 1; i < kh; i++) if (a[i] > lower) lower = a[i];
-  return (lower + upper) / 2;
+  return middlePair(a, kLow, kh, c);
 }

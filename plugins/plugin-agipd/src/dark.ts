@@ -32,6 +32,25 @@ function thresholdPair(
   return flagged;
 }
 
+/**
+ * The HG/MG (upper 1) or MG/LG (upper 2) thresholds into `thresholds` ([2][cell][pixel]) and
+ * GAIN_THRESHOLDING_ERROR flags of the two stages.
+ * @param upper - the later stage of the pair
+ * @param digitalMean - digital mean per stage (cell-major)
+ * @param digitalStd - digital std per stage
+ * @param gainSigma - thresholds_gain_sigma
+ * @param badPixels - stacked flags [stage][cell][pixel]
+ * @param thresholds - stacked thresholds [pair][cell][pixel]
+ * @returns pixels newly flagged (neither stage had the bit)
+ */
+function stagePairThresholds(upper: number, digitalMean: readonly Float32Array[], digitalStd: readonly Float32Array[], gainSigma: number, badPixels: Uint32Array, thresholds: Float32Array): number {
+  const n = digitalMean[0].length, t = upper - 1;
+  return thresholdPair(
+    digitalMean[t], digitalMean[upper], digitalStd[t], digitalStd[upper], gainSigma,
+    badPixels.subarray(t * n, upper * n), badPixels.subarray(upper * n, (upper + 1) * n), thresholds.subarray(t * n, upper * n),
+  );
+}
+
 /** Thresholds [2][cell][pixel] and GAIN_THRESHOLDING_ERROR flags from the digital statistics of the three stages. */
 export function agipdThresholds(
   digitalMean: readonly Float32Array[],
@@ -39,15 +58,9 @@ export function agipdThresholds(
   gainSigma: number,
   badPixels: Uint32Array,
 ): { thresholds: Float32Array; flagged: number } {
-  const n = digitalMean[0].length;
-  const thresholds = new Float32Array(2 * n);
+  const thresholds = new Float32Array(2 * digitalMean[0].length);
   let flagged = 0;
-  for (let t = 0; t < 2; t++) {
-    flagged += thresholdPair(
-      digitalMean[t], digitalMean[t + 1], digitalStd[t], digitalStd[t + 1], gainSigma,
-      badPixels.subarray(t * n, (t + 1) * n), badPixels.subarray((t + 1) * n, (t + 2) * n), thresholds.subarray(t * n, (t + 1) * n),
-    );
-  }
+  for (let upper = 1; upper <= 2; upper++) flagged += stagePairThresholds(upper, digitalMean, digitalStd, gainSigma, badPixels, thresholds);
   return { thresholds, flagged };
 }
 
@@ -81,13 +94,9 @@ export async function agipdDark(request: DarkRequest): Promise<ConstantSet> {
   const r = await characterizeGainStages(request, {
     ...agipdStageSpec(p),
     onStagePair(upper, stages, badPixels) {
-      const n = (stages[0].digitalMean as Float32Array).length;
-      if (th.thresholds.length !== 2 * n) th = { thresholds: new Float32Array(2 * n), flagged: 0 };
-      const t = upper - 1;
-      th.flagged += thresholdPair(
-        stages[t].digitalMean as Float32Array, stages[upper].digitalMean as Float32Array, stages[t].digitalStd as Float32Array, stages[upper].digitalStd as Float32Array, gainSigma,
-        badPixels.subarray(t * n, (t + 1) * n), badPixels.subarray(upper * n, (upper + 1) * n), th.thresholds.subarray(t * n, (t + 1) * n),
-      );
+      const mean = stages.map((st) => st.digitalMean as Float32Array), std = stages.map((st) => st.digitalStd as Float32Array);
+      if (th.thresholds.length !== 2 * mean[0].length) th = { thresholds: new Float32Array(2 * mean[0].length), flagged: 0 };
+      th.flagged += stagePairThresholds(upper, mean, std, gainSigma, badPixels, th.thresholds);
     },
   });
   const data: Record<string, ConstantArray['data']> = { Offset: r.offsetAdu, Noise: r.noiseAdu, ThresholdsDark: th.thresholds, DigitalMean: r.digitalMeanAdu as Float32Array, DigitalStd: r.digitalStdAdu as Float32Array, BadPixelsDark: r.badPixels };
