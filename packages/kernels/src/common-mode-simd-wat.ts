@@ -76,13 +76,13 @@ export function commonModeSimdWat(): string {
 
 /**
  * Text of Math.fround(x - offset) per lane (x: u32 lanes of u2 values, offset: f32x4, both local.get
- * expressions), the difference taken in float64. Helpers are inlined as text: V8 does not inline wasm calls.
+ * expressions): one float32 subtraction of the u2 values (exact in float32) and the offsets. It rounds the
+ * exact difference once, as the float64 difference rounded to float32 does: double rounding is harmless for
+ * a sum or difference of float32 values, float64 having more than 2 * 24 + 2 bits.
+ * Helpers are inlined as text: V8 does not inline wasm calls.
  */
 function sub4(x: string, o: string): string {
-  return `(i8x16.shuffle ${JOIN_LOW}
-        (f32x4.demote_f64x2_zero (f64x2.sub (f64x2.convert_low_i32x4_u ${x}) (f64x2.promote_low_f32x4 ${o})))
-        (f32x4.demote_f64x2_zero (f64x2.sub (f64x2.convert_low_i32x4_u (i8x16.shuffle ${HIGH_PAIR} ${x} ${x}))
-          (f64x2.promote_low_f32x4 (i8x16.shuffle ${HIGH_PAIR} ${o} ${o})))))`;
+  return `(f32x4.sub (f32x4.convert_i32x4_u ${x}) ${o})`;
 }
 
 /** Text of 4 u2 values at a byte address as u32 lanes. */
@@ -434,79 +434,103 @@ function rankText(v: number): string {
 /**
  * correct_<parts>(n, data, cm, off, role, cnt, ref, sum, sq, rcnt, rref, rsum, rsq, max, thr, hit) -> hits:
  * corrects pixels [0, n) of a segment (byte addresses of its first pixel in every array) by the
- * common mode cm as the JS kernel does, 4 pixels per step, and accumulates them.
+ * common mode cm as the JS kernel does, 4 pixels per step, and accumulates them. The steps before the
+ * last 0-3 pixels take every lane (no lane mask); the last step masks the lanes past n.
  */
 function correctFunc(parts: CommonModeSimdParts): string {
   const L: string[] = [];
   const get = (n: string): string => `(local.get $${n})`;
-  const at4 = (arr: string, extra = 0): string => `(i32.add ${get(arr)} (i32.add (i32.shl ${get('i')} (i32.const 2)) (i32.const ${extra})))`;
-  const at8 = (arr: string, extra: number): string => `(i32.add ${get(arr)} (i32.add (i32.shl ${get('i')} (i32.const 3)) (i32.const ${extra})))`;
-  const high = (v: string): string => `(i8x16.shuffle ${HIGH_PAIR} ${v} ${v})`;
   L.push(`  (func (export "${commonModeCorrectName(parts)}") (param $n i32) (param $data i32) (param $cm f64)`);
   L.push('    (param $off i32) (param $role i32) (param $cnt i32) (param $ref i32) (param $sum i32) (param $sq i32)');
   L.push('    (param $rcnt i32) (param $rref i32) (param $rsum i32) (param $rsq i32) (param $max i32) (param $thr i32) (param $hit i32) (result i32)');
-  L.push('    (local $i i32) (local $x v128) (local $ro v128) (local $v v128) (local $valid v128) (local $a v128)');
+  L.push('    (local $i i32) (local $n4 i32) (local $x v128) (local $xf v128) (local $d v128) (local $v v128) (local $valid v128) (local $a v128)');
   L.push('    (local $h v128) (local $hits v128) (local $c v128) (local $first v128) (local $rf v128) (local $w v128) (local $dv v128)');
-  L.push('    (local $g v128) (local $m v128) (local $cmv v128) (local $cm32v v128) (local $xlo v128) (local $xhi v128) (local $vlo v128) (local $vhi v128)');
+  L.push('    (local $cmv v128) (local $cm32v v128) (local $vlo v128) (local $vhi v128)');
   L.push('    (local.set $cmv (f64x2.splat (local.get $cm)))');
-  L.push('    (local.set $cm32v (f64x2.splat (f64.promote_f32 (f32.demote_f64 (local.get $cm)))))');
+  L.push('    (local.set $cm32v (f32x4.splat (f32.demote_f64 (local.get $cm))))');
   L.push(`    (local.set $hits ${ZERO})`);
+  L.push(`    (local.set $n4 (i32.and ${get('n')} (i32.const -4)))`);
   L.push('    (block $done (loop $px');
-  L.push(`      (br_if $done (i32.ge_s ${get('i')} ${get('n')}))`);
-  L.push(`      (local.set $x ${u2x4(`(i32.add ${get('data')} (i32.shl ${get('i')} (i32.const 1)))`)})`);
-  L.push(`      (local.set $w (v128.load align=4 ${at4('off')}))`);
-  L.push(`      (local.set $ro ${u1x4(`(i32.add ${get('role')} ${get('i')})`)})`);
-  // per lane the correction: good (0) cm, masked (1) float32(cm), frozen (2) 0 (d - 0 is d bit for bit)
-  L.push(`      (local.set $g (i32x4.eq ${get('ro')} ${ZERO}))`);
-  L.push(`      (local.set $m (i32x4.eq ${get('ro')} (v128.const i32x4 1 1 1 1)))`);
-  for (const [half, ext, pick] of [['lo', 'low', (v: string) => v], ['hi', 'high', high]] as const) {
-    const c = `(v128.or (v128.and ${get('cmv')} (i64x2.extend_${ext}_i32x4_s ${get('g')})) (v128.and ${get('cm32v')} (i64x2.extend_${ext}_i32x4_s ${get('m')})))`;
-    L.push(`      (local.set $x${half} (f64x2.convert_low_i32x4_u ${pick(get('x'))}))`);
-    // d = fround(x - offset), v = fround(d - c), both differences in float64
-    const d = `(f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.sub ${get(`x${half}`)} (f64x2.promote_low_f32x4 ${pick(get('w'))}))))`;
-    L.push(`      (local.set $v${half} (f32x4.demote_f64x2_zero (f64x2.sub ${d} ${c})))`);
-  }
-  L.push(`      (local.set $v (i8x16.shuffle ${JOIN_LOW} ${get('vlo')} ${get('vhi')}))`);
-  L.push(`      (local.set $vlo (f64x2.promote_low_f32x4 ${get('vlo')}))`);
-  L.push(`      (local.set $vhi (f64x2.promote_low_f32x4 ${get('vhi')}))`);
-  L.push(`      (local.set $valid ${lanesBefore(get('i'), get('n'))})`);
-  if (parts.max) {
-    L.push(`      (local.set $w (v128.load align=4 ${at4('max')}))`);
-    L.push(`      (v128.store align=4 ${at4('max')} (v128.bitselect ${get('v')} ${get('w')} (v128.and (f32x4.gt ${get('v')} ${get('w')}) ${get('valid')})))`);
-  }
-  if (parts.threshold) {
-    L.push(`      (local.set $h (v128.and (f32x4.gt ${get('v')} (v128.load align=4 ${at4('thr')})) ${get('valid')}))`);
-    L.push(`      (local.set $a (v128.andnot ${get('valid')} ${get('h')}))`);
-    L.push(`      (if (v128.any_true ${get('h')}) (then`);
-    L.push(`        (local.set $hits (i32x4.sub ${get('hits')} ${get('h')}))`);
-    const bytes = `(i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s ${get('h')} ${get('h')}) (i16x8.narrow_i32x4_s ${get('h')} ${get('h')}))`;
-    L.push(`        (v128.store32_lane align=1 0 (i32.add ${get('hit')} ${get('i')})`);
-    L.push(`          (v128.or (v128.load32_zero align=1 (i32.add ${get('hit')} ${get('i')})) (v128.and ${bytes} (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1))))))`);
-  } else {
-    L.push(`      (local.set $a ${get('valid')})`);
-  }
-  /** count, reference and the two sums of one accumulator; `val` f32x4 for the reference, `lo` / `hi` its f64 pairs. */
-  const accumulate = (cnt: string, ref: string, sum: string, sq: string, val: string, lo: string, hi: string): void => {
-    L.push(`      (local.set $c (v128.load align=4 ${at4(cnt)}))`);
-    L.push(`      (local.set $first (v128.and ${get('a')} (i32x4.eq ${get('c')} ${ZERO})))`);
-    L.push(`      (v128.store align=4 ${at4(cnt)} (i32x4.sub ${get('c')} ${get('a')}))`);
-    L.push(`      (local.set $rf (v128.bitselect ${val} (v128.load align=4 ${at4(ref)}) ${get('first')}))`);
-    L.push(`      (v128.store align=4 ${at4(ref)} ${get('rf')})`);
-    for (const [e, vals, refs, ext] of [[0, lo, `(f64x2.promote_low_f32x4 ${get('rf')})`, 'i64x2.extend_low_i32x4_s'], [1, hi, `(f64x2.promote_low_f32x4 ${high(get('rf'))})`, 'i64x2.extend_high_i32x4_s']] as const) {
-      // values left out add +0: the sums are never -0 (they start at +0 and no difference is -0), so x + 0 is x bit for bit
-      L.push(`      (local.set $dv (v128.and (f64x2.sub ${vals} ${refs}) (${ext} ${get('a')})))`);
-      L.push(`      (v128.store align=8 ${at8(sum, 16 * e)} (f64x2.add (v128.load align=8 ${at8(sum, 16 * e)}) ${get('dv')}))`);
-      L.push(`      (v128.store align=8 ${at8(sq, 16 * e)} (f64x2.add (v128.load align=8 ${at8(sq, 16 * e)}) (f64x2.mul ${get('dv')} ${get('dv')})))`);
-    }
-  };
-  accumulate('cnt', 'ref', 'sum', 'sq', get('v'), get('vlo'), get('vhi'));
-  if (parts.raw) {
-    // raw values: u2 as float32 (exact) for the reference, as float64 for the differences
-    accumulate('rcnt', 'rref', 'rsum', 'rsq', `(f32x4.convert_i32x4_u ${get('x')})`, get('xlo'), get('xhi'));
-  }
-  L.push(`      (local.set $i (i32.add ${get('i')} (i32.const 4)))`);
+  L.push(`      (br_if $done (i32.ge_s ${get('i')} ${get('n4')}))`);
+  correctStep(L, parts, true);
   L.push('      (br $px)))');
+  L.push(`    (if (i32.lt_s ${get('i')} ${get('n')}) (then`);
+  correctStep(L, parts, false);
+  L.push('    ))');
   L.push(`    (i32.add (i32.add (i32x4.extract_lane 0 ${get('hits')}) (i32x4.extract_lane 1 ${get('hits')}))`);
   L.push(`      (i32.add (i32x4.extract_lane 2 ${get('hits')}) (i32x4.extract_lane 3 ${get('hits')}))))`);
   return L.join('\n');
+}
+
+/**
+ * Text of one step of correct_<parts> (4 pixels from $i, then $i += 4). `full`: all 4 lanes are pixels of
+ * the segment, so no lane mask is built or applied (and without a threshold every lane is accumulated).
+ *
+ * The numbers are the JS kernel's: d = Math.fround(x - offset) is one float32 subtraction of the u2 value
+ * (exact in float32) and the float32 offset, which rounds the exact difference once, as the float64
+ * difference rounded to float32 does (double rounding is harmless for a subtraction of float32 values:
+ * float64 has more than 2 * 24 + 2 bits); a masked pixel's float32 correction is likewise one float32
+ * subtraction; a good pixel's correction by the float64 median is taken in float64 and rounded; a frozen
+ * pixel keeps d. The raw accumulator shares the corrected one's count: both skip the same values (hits),
+ * so their counts are always equal, and the raw count is stored from the same new count.
+ */
+function correctStep(L: string[], parts: CommonModeSimdParts, full: boolean): void {
+  const get = (n: string): string => `(local.get $${n})`;
+  const at4 = (arr: string, extra = 0): string => `(i32.add ${get(arr)} (i32.add (i32.shl ${get('i')} (i32.const 2)) (i32.const ${extra})))`;
+  const at8 = (arr: string, extra: number): string => `(i32.add ${get(arr)} (i32.add (i32.shl ${get('i')} (i32.const 3)) (i32.const ${extra})))`;
+  const high = (v: string): string => `(i8x16.shuffle ${HIGH_PAIR} ${v} ${v})`;
+  const p = '      ';
+  L.push(`${p}(local.set $x ${u2x4(`(i32.add ${get('data')} (i32.shl ${get('i')} (i32.const 1)))`)})`);
+  L.push(`${p}(local.set $xf (f32x4.convert_i32x4_u ${get('x')}))`);
+  L.push(`${p}(local.set $d (f32x4.sub ${get('xf')} (v128.load align=4 ${at4('off')})))`);
+  L.push(`${p}(local.set $w ${u1x4(`(i32.add ${get('role')} ${get('i')})`)})`);
+  // good (0): fround(d - cm) in float64; masked (1): d - float32(cm); frozen (2): d
+  for (const [half, pick] of [['lo', (v: string) => v], ['hi', high]] as const) {
+    L.push(`${p}(local.set $v${half} (f32x4.demote_f64x2_zero (f64x2.sub (f64x2.promote_low_f32x4 ${pick(get('d'))}) ${get('cmv')})))`);
+  }
+  L.push(`${p}(local.set $v (v128.bitselect (i8x16.shuffle ${JOIN_LOW} ${get('vlo')} ${get('vhi')})`);
+  L.push(`${p}  (v128.bitselect (f32x4.sub ${get('d')} ${get('cm32v')}) ${get('d')} (i32x4.eq ${get('w')} (v128.const i32x4 1 1 1 1)))`);
+  L.push(`${p}  (i32x4.eq ${get('w')} ${ZERO})))`);
+  /** `m` restricted to the segment's lanes (unchanged on a full step). */
+  const inSegment = (m: string): string => (full ? m : `(v128.and ${m} ${get('valid')})`);
+  if (!full) L.push(`${p}(local.set $valid ${lanesBefore(get('i'), get('n'))})`);
+  if (parts.max) {
+    L.push(`${p}(local.set $w (v128.load align=4 ${at4('max')}))`);
+    L.push(`${p}(v128.store align=4 ${at4('max')} (v128.bitselect ${get('v')} ${get('w')} ${inSegment(`(f32x4.gt ${get('v')} ${get('w')})`)}))`);
+  }
+  // every lane taken: a full step without a threshold needs no mask of the accumulated lanes
+  const all = full && !parts.threshold;
+  if (parts.threshold) {
+    L.push(`${p}(local.set $h ${inSegment(`(f32x4.gt ${get('v')} (v128.load align=4 ${at4('thr')}))`)})`);
+    L.push(`${p}(local.set $a ${full ? `(v128.not ${get('h')})` : `(v128.andnot ${get('valid')} ${get('h')})`})`);
+    L.push(`${p}(if (v128.any_true ${get('h')}) (then`);
+    L.push(`${p}  (local.set $hits (i32x4.sub ${get('hits')} ${get('h')}))`);
+    const bytes = `(i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s ${get('h')} ${get('h')}) (i16x8.narrow_i32x4_s ${get('h')} ${get('h')}))`;
+    L.push(`${p}  (v128.store32_lane align=1 0 (i32.add ${get('hit')} ${get('i')})`);
+    L.push(`${p}    (v128.or (v128.load32_zero align=1 (i32.add ${get('hit')} ${get('i')})) (v128.and ${bytes} (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1))))))`);
+  } else if (!full) {
+    L.push(`${p}(local.set $a ${get('valid')})`);
+  }
+  // count and first value: shared by both accumulators (equal counts)
+  L.push(`${p}(local.set $c (v128.load align=4 ${at4('cnt')}))`);
+  L.push(`${p}(local.set $first ${all ? `(i32x4.eq ${get('c')} ${ZERO})` : `(v128.and ${get('a')} (i32x4.eq ${get('c')} ${ZERO}))`})`);
+  L.push(`${p}(local.set $c ${all ? `(i32x4.add ${get('c')} (v128.const i32x4 1 1 1 1))` : `(i32x4.sub ${get('c')} ${get('a')})`})`);
+  L.push(`${p}(v128.store align=4 ${at4('cnt')} ${get('c')})`);
+  if (parts.raw) L.push(`${p}(v128.store align=4 ${at4('rcnt')} ${get('c')})`);
+  /** reference and the two sums of one accumulator; `val` f32x4 of the values (the reference of a first one). */
+  const accumulate = (ref: string, sum: string, sq: string, val: string): void => {
+    L.push(`${p}(local.set $rf (v128.bitselect ${val} (v128.load align=4 ${at4(ref)}) ${get('first')}))`);
+    L.push(`${p}(v128.store align=4 ${at4(ref)} ${get('rf')})`);
+    for (const [e, pick, ext] of [[0, (v: string) => v, 'i64x2.extend_low_i32x4_s'], [1, high, 'i64x2.extend_high_i32x4_s']] as const) {
+      // values left out add +0: the sums are never -0 (they start at +0 and no difference is -0), so x + 0 is x bit for bit
+      const diff = `(f64x2.sub (f64x2.promote_low_f32x4 ${pick(val)}) (f64x2.promote_low_f32x4 ${pick(get('rf'))}))`;
+      L.push(`${p}(local.set $dv ${all ? diff : `(v128.and ${diff} (${ext} ${get('a')}))`})`);
+      L.push(`${p}(v128.store align=8 ${at8(sum, 16 * e)} (f64x2.add (v128.load align=8 ${at8(sum, 16 * e)}) ${get('dv')}))`);
+      L.push(`${p}(v128.store align=8 ${at8(sq, 16 * e)} (f64x2.add (v128.load align=8 ${at8(sq, 16 * e)}) (f64x2.mul ${get('dv')} ${get('dv')})))`);
+    }
+  };
+  accumulate('ref', 'sum', 'sq', get('v'));
+  // raw values: u2 as float32 (exact), so their float64 differences are the JS kernel's
+  if (parts.raw) accumulate('rref', 'rsum', 'rsq', get('xf'));
+  L.push(`${p}(local.set $i (i32.add ${get('i')} (i32.const 4)))`);
 }
