@@ -5,7 +5,7 @@
  * buffer and accumulates it with the JS kernel: ~3.5x slower on the ePix100 bench). Frames are taken in
  * read order, as one worker of commonModeNoiseOnWorkers would take all of them.
  */
-import { DetcalError, type FrameStream } from '@detcal/core';
+import { DetcalError, type BlockRing, type FrameStream } from '@detcal/core';
 import { CommonModeNoiseContext, type CommonModeNoiseInit } from './common-mode-noise-context.js';
 import { nonEmptySingleCellFrames, type CommonModeNoiseWorkersResult } from './common-mode-noise-pool.js';
 import { noDarkFramesError } from './dark-run.js';
@@ -16,6 +16,8 @@ export interface CommonModeNoiseInProcessOptions {
   progress?(frames: number, bytes: number, phase: string): void;
   /** Label of the pass for progress. */
   phase: string;
+  /** Block arrays to read into, shared with the method's other passes over the run. */
+  ring?: BlockRing;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function commonModeNoiseInProcess(stream: FrameStream, init: Common
   const nPixels = stream.rows * stream.cols;
   const context = new CommonModeNoiseContext(init, undefined, true);
   let emptyFrames = 0, frames = 0;
-  for await (const raw of stream.blocks({ keep: 1 })) {
+  for await (const raw of stream.blocks({ keep: 1, ring: opts.ring })) {
     const { block, dropped } = nonEmptySingleCellFrames(stream, raw, nPixels);
     emptyFrames += dropped;
     if (block.nFrames > 0) context.addBlock(block.data, block.cellIds, block.nFrames, 0, block.nFrames, frames);

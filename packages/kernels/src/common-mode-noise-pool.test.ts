@@ -2,10 +2,12 @@
 // frames, corrections, exclusions and counts; the statistics equal up to float64 summation order.
 // Needs the built worker (pnpm run build).
 import { describe, expect, it } from 'vitest';
-import { DetcalError, Random, type FrameBlock, type FrameStream } from '@detcal/core';
+import { DetcalError, Random, type BlockRing, type FrameBlock, type FrameStream } from '@detcal/core';
 import { createCpuBackend } from './cpu-backend.js';
 import { commonModeNoisePass, type CommonModeNoiseOptions } from './dark-single-gain.js';
 import { frameStreamFromFrames } from './frame-stream-from-run.js';
+import { commonModeNoiseWorkerUrl } from './common-mode-noise-pool.js';
+import { dropSpareWorkers, spareWorkerCount } from './worker-spares.js';
 
 const ROWS = 16, COLS = 64, P = ROWS * COLS;
 const BANK = { bankRows: 8, bankCols: 32 };
@@ -153,5 +155,62 @@ describe('commonModeNoisePass on worker threads', () => {
     expect((err as DetcalError).code).toBe('SHAPE_MISMATCH');
     expect((err as DetcalError).message).toBe(`commonModeNoisePass: a block has ${16 * P - 3} values, expected 16 frames of ${ROWS} x ${COLS}`);
     expect((err as DetcalError).message).not.toContain('\n');
+  });
+});
+
+describe('commonModeNoisePass: workers and block arrays kept between passes', () => {
+  const n = 120;
+  const sim = frames(n, 12);
+  const stream = frameStreamFromFrames({ data: sim.data, nFrames: n, rows: ROWS, cols: COLS }, { blockFrames: 16 });
+  const passA = (ring?: BlockRing): CommonModeNoiseOptions => ({
+    backend: createCpuBackend(), offsetAdu: sim.offset, medianMask: sim.medianMask, frozen: sim.frozen,
+    commonMode: { bank: BANK, passes: ['row'], minPixels: 5 }, trackMax: true, threads: 2, ring,
+  });
+  // the second pass of a method: another mask, cosmic thresholds and raw statistics (another kernel)
+  const mask2 = sim.medianMask.slice();
+  mask2[100] = 1;
+  const passB = (ring?: BlockRing): CommonModeNoiseOptions => ({ ...passA(ring), medianMask: mask2, cosmic: { sigma: 10, noiseAdu: sim.noiseAdu }, rawStatistics: true, trackMax: false });
+  const arrays = (r: Awaited<ReturnType<typeof commonModeNoisePass>>) => [r.corrected.count, r.corrected.meanAdu, r.corrected.stdAdu, r.raw?.meanAdu, r.raw?.stdAdu, r.maxAdu, r.excludedValues, r.groupsCorrected];
+
+  it('a pass hands its workers back as spares and the next pass takes them: the same results as fresh workers, bit for bit', async () => {
+    const url = commonModeNoiseWorkerUrl();
+    await dropSpareWorkers(url);
+    const freshB = await commonModeNoisePass(stream, passB());
+    await dropSpareWorkers(url);
+    const a = await commonModeNoisePass(stream, passA());
+    expect(spareWorkerCount(url)).toBe(2);
+    const b = await commonModeNoisePass(stream, passB()); // on A's workers, whose contexts were dropped
+    expect(spareWorkerCount(url)).toBe(2);
+    expect(b.excludedValues).toBeGreaterThan(0);
+    expect(arrays(b)).toEqual(arrays(freshB));
+    expect(a.maxAdu).toBeDefined();
+    await dropSpareWorkers(url);
+    expect(spareWorkerCount(url)).toBe(0);
+  });
+
+  it('a failed pass does not hand its workers back', async () => {
+    const url = commonModeNoiseWorkerUrl();
+    await dropSpareWorkers(url);
+    const broken: FrameStream = {
+      ...stream,
+      async *blocks() {
+        let i = 0;
+        for await (const b of stream.blocks()) yield i++ === 1 ? ({ ...b, data: b.data.subarray(0, b.data.length - 3) } as FrameBlock) : b;
+      },
+    };
+    await expect(commonModeNoisePass(broken, passA())).rejects.toThrow('expected 16 frames');
+    expect(spareWorkerCount(url)).toBe(0);
+  });
+
+  it('hands the block ring to the stream on workers and in-process (the HDF5 stream reads into its arrays: frame-source tests)', async () => {
+    const seen: Array<BlockRing | undefined> = [];
+    const recording: FrameStream = { ...stream, blocks: (o) => (seen.push(o?.ring), stream.blocks(o)) };
+    const ring: BlockRing = { slots: [] };
+    const got = [await commonModeNoisePass(recording, passA(ring)), await commonModeNoisePass(recording, passB(ring)), await commonModeNoisePass(recording, { ...passB(ring), threads: 1 })];
+    expect(seen).toEqual([ring, ring, ring]);
+    seen.forEach((r) => expect(r).toBe(ring));
+    const own = [await commonModeNoisePass(stream, passA()), await commonModeNoisePass(stream, passB()), await commonModeNoisePass(stream, { ...passB(), threads: 1 })];
+    got.forEach((r, i) => expect(arrays(r)).toEqual(arrays(own[i])));
+    await dropSpareWorkers(commonModeNoiseWorkerUrl());
   });
 });

@@ -8,13 +8,14 @@
  * round-robin would keep 2 N + 1). Blocks on SharedArrayBuffers (@detcal/hdf5) are posted without a
  * copy; others are copied into shared slots. The workers run the built dist/common-mode-noise-worker.js.
  */
-import { Worker } from 'node:worker_threads';
-import { DetcalError, type FrameBlock, type FrameStream } from '@detcal/core';
+import type { Worker } from 'node:worker_threads';
+import { DetcalError, type BlockRing, type FrameBlock, type FrameStream } from '@detcal/core';
 import { mergeCommonModeNoisePartial, type CommonModeNoiseInit, type CommonModeNoisePartial } from './common-mode-noise-context.js';
 import type { CommonModeNoiseWorkerReply, CommonModeNoiseWorkerRequest } from './common-mode-noise-worker.js';
 import type { BlockData } from './compute-backend.js';
 import { dropEmptyFrames, noDarkFramesError } from './dark-run.js';
-import { builtExecArgv, builtWorkerUrl } from './built-worker.js';
+import { builtWorkerUrl } from './built-worker.js';
+import { prestartWorkers, returnWorker, takeWorker } from './worker-spares.js';
 import { sharedCopy } from './shared-copy.js';
 
 /** Blocks handed to the workers and not yet done, at most: a reader reusing block arrays must keep this + 1. */
@@ -25,6 +26,15 @@ export function commonModeNoiseWorkerUrl(): URL {
   return builtWorkerUrl('common-mode-noise-worker.js', 'common-mode');
 }
 
+/**
+ * Starts common-mode workers now (a method whose later passes correct the common mode calls this before
+ * its first pass, so that they load while that pass runs instead of before the second).
+ * @param count - workers wanted (the passes' threads)
+ */
+export function prestartCommonModeNoiseWorkers(count: number): void {
+  if (count > 1) prestartWorkers(commonModeNoiseWorkerUrl(), count);
+}
+
 /** Settings of {@link commonModeNoiseOnWorkers}. */
 export interface CommonModeNoiseWorkersOptions {
   /** Worker threads (2 or more). */
@@ -33,6 +43,8 @@ export interface CommonModeNoiseWorkersOptions {
   progress?(frames: number, bytes: number, phase: string): void;
   /** Label of the pass for progress. */
   phase: string;
+  /** Block arrays to read into, shared with the method's other passes over the run. */
+  ring?: BlockRing;
 }
 
 /** The merged result of the workers and the frame counts of the stream. */
@@ -109,7 +121,7 @@ export async function commonModeNoiseOnWorkers(stream: FrameStream, init: Common
 
   try {
     for (let t = 0; t < threads; t++) {
-      const w = new Worker(url, { execArgv: builtExecArgv() });
+      const w = takeWorker(url);
       w.on('message', (msg: CommonModeNoiseWorkerReply) => {
         if (msg.type === 'done') {
           const left = (inFlight.get(msg.id) ?? 1) - 1;
@@ -129,7 +141,7 @@ export async function commonModeNoiseOnWorkers(stream: FrameStream, init: Common
     }
 
     let emptyFrames = 0, frames = 0, next = 0;
-    for await (const raw of stream.blocks({ keep: COMMON_MODE_BLOCKS_QUEUED + 1 })) {
+    for await (const raw of stream.blocks({ keep: COMMON_MODE_BLOCKS_QUEUED + 1, ring: opts.ring })) {
       check();
       const bytes = raw.data.byteLength + (raw.gain?.byteLength ?? 0);
       const { block, dropped } = nonEmptySingleCellFrames(stream, raw, nPixels);
@@ -165,6 +177,8 @@ export async function commonModeNoiseOnWorkers(stream: FrameStream, init: Common
     const merged = results[0]!;
     for (let t = 1; t < threads; t++) mergeCommonModeNoisePartial(merged, results[t]!);
     if (!merged.corrected) throw new DetcalError('INTERNAL', 'common-mode workers returned no corrected accumulator');
+    // every worker replied with its result and waits for a new init: the next pass takes them
+    for (const w of workers.splice(0)) returnWorker(url, w, threads);
     return { partial: merged as CommonModeNoiseWorkersResult['partial'], emptyFrames };
   } finally {
     closing = true;

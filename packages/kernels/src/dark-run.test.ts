@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Random, type FrameBlock, type FrameStream } from '@detcal/core';
+import { Random, type BlockRing, type FrameBlock, type FrameStream } from '@detcal/core';
 import { createCpuBackend } from './cpu-backend.js';
 import { closeDarkPassReuse, darkPass, type DarkPassReuse } from './dark-run.js';
 import { darkBadPixels } from './dark-bad-pixels.js';
@@ -211,5 +211,19 @@ describe('darkPass with gain acceptance (general accumulators, Jungfrau-like)', 
       expect(Array.from(d.flags)).toEqual(Array.from(flags));
       expect(d.r.flagged).toEqual(one.flagged);
     }
+  });
+});
+
+describe('darkPass with a block ring and no reuse holder', () => {
+  it.each([1, 2])('hands opts.ring to the stream (threads %i) and gives the statistics of a pass without it', async (threads) => {
+    const { s } = stream(6, 1, 50, 4);
+    const seen: Array<BlockRing | undefined> = [];
+    const recording: FrameStream = { ...s, blocks: (o) => (seen.push(o?.ring), s.blocks(o)) };
+    const ring: BlockRing = { slots: [] };
+    const withRing = await darkPass(recording, { backend: createCpuBackend(), nCells: 1, threads, ring });
+    const without = await darkPass(s, { backend: createCpuBackend(), nCells: 1, threads });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBe(ring);
+    expect([withRing.meanAdu, withRing.stdAdu, withRing.count]).toEqual([without.meanAdu, without.stdAdu, without.count]);
   });
 });

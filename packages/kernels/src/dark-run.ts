@@ -44,6 +44,8 @@ export interface DarkPassOptions {
   out?: DarkPassOutput;
   /** Keeps the accumulator between passes of the same shape (reset for reuse) instead of allocating one per pass. */
   reuse?: DarkPassReuse;
+  /** Without reuse: the block arrays to read into, shared with the other passes over the same run (one ring for a method's passes instead of fresh memory for each). */
+  ring?: BlockRing;
   /** Apply the dark bad-pixel rules (per memory cell) to the pass's mean and std, OR-ing into these flags; on the workers when they hold the state and the outputs are shared. */
   badPixels?: DarkBadPixelTarget;
   /**
@@ -419,7 +421,7 @@ async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { c
     const reuse = opts.reuse;
     reuse.ring ??= { slots: [], allocate: (bytes) => (reuse.pair ? pairBlockMemory(reuse.pair, bytes) : undefined) };
   }
-  for await (const raw of stream.blocks({ keep: BLOCKS_IN_FLIGHT, ring: opts.reuse?.ring })) {
+  for await (const raw of stream.blocks({ keep: BLOCKS_IN_FLIGHT, ring: opts.reuse?.ring ?? opts.ring })) {
     const bytes = raw.data.byteLength + (raw.gain?.byteLength ?? 0);
     let block = raw;
     if (skipEmpty) {

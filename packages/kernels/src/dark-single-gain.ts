@@ -15,7 +15,7 @@
  * NoiseCM too (a hot pixel's NoiseCM is its own noise, not noise plus common mode), while pixels
  * with a constant value (dead, std 0) are left alone and keep NoiseCM 0.
  */
-import { BadPixel, DetcalError, type DarkRequest, type FrameStream } from '@detcal/core';
+import { BadPixel, DetcalError, type BlockRing, type DarkRequest, type FrameStream } from '@detcal/core';
 import type { BankShape, CommonModePass } from './common-mode.js';
 import { CommonModeNoiseContext, createCommonModeNoiseInit, type CommonModeNoisePartial } from './common-mode-noise-context.js';
 import { commonModeNoiseInProcess } from './common-mode-noise-in-process.js';
@@ -132,6 +132,8 @@ export interface CommonModeNoiseOptions {
   progress?(frames: number, bytes: number, phase: string): void;
   /** Label of the pass for progress. */
   phase?: string;
+  /** Block arrays to read into, shared with the method's other passes over the run (CPU backend). */
+  ring?: BlockRing;
 }
 
 /** What one common-mode pass found. */
@@ -189,7 +191,7 @@ export async function commonModeNoisePass(stream: FrameStream, opts: CommonModeN
   let partial: CommonModeNoisePartial;
   if (opts.backend.name === 'cpu') {
     // workers, or this thread running what one worker would (the SIMD kernels where they apply)
-    const r = threads > 1 ? await commonModeNoiseOnWorkers(stream, init, { threads, progress: opts.progress, phase }) : await commonModeNoiseInProcess(stream, init, { progress: opts.progress, phase });
+    const r = threads > 1 ? await commonModeNoiseOnWorkers(stream, init, { threads, progress: opts.progress, phase, ring: opts.ring }) : await commonModeNoiseInProcess(stream, init, { progress: opts.progress, phase, ring: opts.ring });
     partial = r.partial;
     const frames = partial.frames;
     corrected = { ...finalizeStatistics(opts.backend, r.partial.corrected), nCells: 1, nPixels, frames, emptyFrames: r.emptyFrames, framesPerCell: Uint32Array.of(frames) };

@@ -54,6 +54,49 @@ export function takeWorker(url: URL): Worker {
 }
 
 /**
+ * Hands a worker back as a spare of its script once its pool is done with it, so that the next pool of the
+ * same script (the next pass over the run) takes it instead of starting one: its modules are loaded and its
+ * kernels compiled. The worker must be idle and ready for a new job (the pool's last reply received); the
+ * pool's listeners are removed. Beyond `keep` spares of the script it is terminated instead.
+ * @param url - the worker script
+ * @param w - the worker
+ * @param keep - spares of the script to keep at most
+ */
+export function returnWorker(url: URL, w: Worker, keep: number): void {
+  w.removeAllListeners('message');
+  w.removeAllListeners('error');
+  w.removeAllListeners('exit');
+  const list = spares.get(url.href) ?? [];
+  spares.set(url.href, list);
+  if (list.length >= keep) {
+    void w.terminate();
+    return;
+  }
+  w.on('error', () => failed.add(w));
+  w.unref();
+  list.push(w);
+}
+
+/**
+ * Spare workers of a script now (tests; a command that wants to stop them calls dropSpareWorkers).
+ * @param url - the worker script
+ * @returns how many are spare
+ */
+export function spareWorkerCount(url: URL): number {
+  return spares.get(url.href)?.length ?? 0;
+}
+
+/**
+ * Terminates the spare workers of a script.
+ * @param url - the worker script
+ */
+export async function dropSpareWorkers(url: URL): Promise<void> {
+  const list = spares.get(url.href) ?? [];
+  spares.delete(url.href);
+  await Promise.all(list.map((w) => w.terminate()));
+}
+
+/**
  * Starts dark accumulation workers now (detcal dark does while it opens the runs).
  * @param count - workers wanted
  */

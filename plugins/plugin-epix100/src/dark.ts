@@ -7,9 +7,9 @@
  * BadPixelsDark is the last map. Constants are [gain][cell][row][col] with singleton axes kept.
  * `--method psana`: LCLS DarkProc (pedestals, pixel_rms, pixel_status) on the 708 raw rows as they come.
  */
-import { DetcalError, darkMetadata, makeConstant, makeConstantSet, numberParam, resolveParameters, type ConstantSet, type DarkRequest } from '@detcal/core';
+import { DetcalError, darkMetadata, makeConstant, makeConstantSet, numberParam, resolveParameters, type BlockRing, type ConstantSet, type DarkRequest } from '@detcal/core';
 import {
-  commonModeNoisePass, createCommonModeMedianCache, darkPass, flaggedMask, psanaDarkConstants, singleGainBadPixels, singleGainRun, zeroNoiseMask,
+  commonModeNoisePass, createCommonModeMedianCache, darkPass, prestartCommonModeNoiseWorkers, flaggedMask, psanaDarkConstants, singleGainBadPixels, singleGainRun, zeroNoiseMask,
   type CommonModeNoiseResult, type ComputeBackend, type DarkBadPixelCounts,
 } from '@detcal/kernels';
 import { EPIX100_DARK_PARAMETERS, epix100CommonModePasses, epix100Limits } from './dark-parameters.js';
@@ -38,7 +38,11 @@ export async function epix100Dark(request: DarkRequest): Promise<ConstantSet> {
   const tiles = { rows, cols, tileRows: g.asics.asicRows, tileCols: g.asics.asicCols };
 
   const threads = request.threads;
-  const pass1 = await darkPass(stream, { backend, nCells: 1, threads, progress: request.progress, phase: 'offset' });
+  // the common-mode workers of the iterations load while the first pass runs
+  if (iterations > 0 && backend.name === 'cpu') prestartCommonModeNoiseWorkers(threads ?? 1);
+  // every pass reads into the same block arrays (mapped once, not once per pass)
+  const ring: BlockRing = { slots: [] };
+  const pass1 = await darkPass(stream, { backend, nCells: 1, threads, progress: request.progress, phase: 'offset', ring });
   const offset = pass1.meanAdu, noise = pass1.stdAdu;
   let map = singleGainBadPixels(offset, noise, pass1.count, limits, tiles);
   const frozen = zeroNoiseMask(noise);
@@ -61,6 +65,7 @@ export async function epix100Dark(request: DarkRequest): Promise<ConstantSet> {
       threads,
       progress: request.progress,
       phase: `noise-cm ${it}/${iterations}`,
+      ring,
     });
     previous = { mask: medianMask, r };
     noiseCM = r.corrected.stdAdu;

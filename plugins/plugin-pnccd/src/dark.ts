@@ -12,9 +12,9 @@
  * Constants are [gain][cell][row][col] with singleton axes kept; the hit counts go into the metadata.
  * `--method psana`: LCLS DarkProc (pedestals, pixel_rms, pixel_status).
  */
-import { DetcalError, darkMetadata, makeConstant, makeConstantSet, numberParam, resolveParameters, type ConstantSet, type DarkRequest } from '@detcal/core';
+import { DetcalError, darkMetadata, makeConstant, makeConstantSet, numberParam, resolveParameters, type BlockRing, type ConstantSet, type DarkRequest } from '@detcal/core';
 import {
-  commonModeNoisePass, createCommonModeMedianCache, darkPass, flaggedMask, psanaDarkConstants, singleGainBadPixels, singleGainRun, stdWithoutMax, zeroNoiseMask,
+  commonModeNoisePass, createCommonModeMedianCache, darkPass, prestartCommonModeNoiseWorkers, flaggedMask, psanaDarkConstants, singleGainBadPixels, singleGainRun, stdWithoutMax, zeroNoiseMask,
   type CommonModeSpec, type ComputeBackend,
 } from '@detcal/kernels';
 import { PNCCD_DARK_PARAMETERS, pnccdLimits } from './dark-parameters.js';
@@ -38,15 +38,18 @@ export async function pnccdDark(request: DarkRequest): Promise<ConstantSet> {
   };
   const { progress, threads } = request;
 
-  // Iteration 1: offset and noise.
-  const pass1 = await darkPass(stream, { backend, nCells: 1, threads, progress, phase: 'offset' });
+  // Iteration 1: offset and noise; the common-mode workers of iterations 2 and 3 load meanwhile.
+  // The three passes read into the same block arrays (mapped once, not three times).
+  if (backend.name === 'cpu') prestartCommonModeNoiseWorkers(threads ?? 1);
+  const ring: BlockRing = { slots: [] };
+  const pass1 = await darkPass(stream, { backend, nCells: 1, threads, progress, phase: 'offset', ring });
   const map1 = singleGainBadPixels(pass1.meanAdu, pass1.stdAdu, pass1.count, limits);
   const frozen = zeroNoiseMask(pass1.stdAdu);
   // Iteration 2: noise after common-mode correction; its group medians are kept for iteration 3,
   // which takes them where map 2 leaves out the same pixels as map 1 (same offset, same frames).
   const medianCache = createCommonModeMedianCache();
   const pass2 = await commonModeNoisePass(stream, {
-    backend, offsetAdu: pass1.meanAdu, medianMask: flaggedMask(map1.flags), medianCache, frozen, commonMode, trackMax: sigmaCosmic > 0, threads, progress, phase: 'noise-cm',
+    backend, offsetAdu: pass1.meanAdu, medianMask: flaggedMask(map1.flags), medianCache, frozen, commonMode, trackMax: sigmaCosmic > 0, threads, progress, phase: 'noise-cm', ring,
   });
   const c2 = pass2.corrected;
   const map2 = singleGainBadPixels(pass1.meanAdu, c2.stdAdu, pass1.count, limits);
@@ -63,6 +66,7 @@ export async function pnccdDark(request: DarkRequest): Promise<ConstantSet> {
     threads,
     progress,
     phase: 'cosmics',
+    ring,
   });
   const raw = pass3.raw!;
   const offset = raw.meanAdu, noise = raw.stdAdu, noiseCM = pass3.corrected.stdAdu;
