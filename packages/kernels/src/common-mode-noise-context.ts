@@ -17,6 +17,7 @@ import { rowSegmentCommonMode } from './fast-median.js';
 import { rowSegmentCommonModeKept, type MedianCacheUse } from './common-mode-median-cache.js';
 import { allocateCommonModeSimd } from './common-mode-simd.js';
 import { fusedRowSegmentFrames, ROLE_FROZEN, ROLE_MASKED, type FusedRowSegmentState } from './common-mode-noise-fused.js';
+import type { CommonModeSkipPlan } from './common-mode-skip-plan.js';
 
 /** Accumulates a block into a dark accumulator (a backend's accumulateDark; the CPU kernel on workers). */
 export type AccumulateDark = (state: DarkAccumulator, data: BlockData, cellIds: Uint16Array, nFrames: number, nPixels: number, opts: { mask?: Uint8Array }) => void;
@@ -49,6 +50,8 @@ export interface CommonModeNoiseInit {
   rawStatistics: boolean;
   /** Group medians kept from the previous pass / for the next one (a single row-segment pass only). */
   medianCache?: MedianCacheUse;
+  /** With medianCache, on a context that accumulates its own corrected values: the groups whose statistics the previous pass has (left out or accumulated in part). */
+  skipPlan?: CommonModeSkipPlan;
   /** false: a worker's one-sweep pass keeps the JS kernel even where WebAssembly SIMD runs (tests, comparisons). */
   useSimd?: boolean;
 }
@@ -207,7 +210,10 @@ export class CommonModeNoiseContext {
     const rowLength = this.layouts.length === 1 ? this.layouts[0].rowLength : undefined;
     // a worker's one-sweep pass: its arrays in WebAssembly memory for the SIMD kernels where they run
     const simd = ownCorrected && rowLength !== undefined && init.useSimd !== false
-      ? allocateCommonModeSimd(this.nPixels, cols, { raw: init.rawStatistics, max: init.trackMax, threshold: init.thresholdAdu !== undefined })
+      ? allocateCommonModeSimd(
+        this.nPixels, cols, { raw: init.rawStatistics, max: init.trackMax, threshold: init.thresholdAdu !== undefined },
+        init.skipPlan && init.medianCache ? { pixels: init.skipPlan.pixels, rowLength } : undefined,
+      )
       : undefined;
     this.inWasm = simd !== undefined;
     this.partial = {
@@ -232,7 +238,7 @@ export class CommonModeNoiseContext {
       this.fused = {
         rows, cols, length: rowLength, offsetAdu, role, minPixels: init.minPixels, scratch: this.scratch,
         corrected: this.partial.corrected, raw: this.partial.raw, maxAdu: this.partial.maxAdu,
-        thresholdAdu, hitPixel: this.partial.hitPixel, cache: init.medianCache, simd: simd?.simd,
+        thresholdAdu, hitPixel: this.partial.hitPixel, cache: init.medianCache, plan: init.medianCache ? init.skipPlan : undefined, simd: simd?.simd,
       };
     }
   }
@@ -293,6 +299,9 @@ export class CommonModeNoiseContext {
       throw new DetcalError('INTERNAL', `CommonModeNoiseContext.addBlock: frames [${f0}, ${f1}) are not inside a block of ${nFrames}`);
     }
     if (this.fused) {
+      if (this.fused.plan?.integerOnly && !(data instanceof Uint16Array)) {
+        throw new DetcalError('BAD_INPUT', `commonModeNoisePass: a block of ${data.constructor.name} values in a run whose first block had u2 values; the files of a run must store the same element type`);
+      }
       fusedRowSegmentFrames(this.fused, data, n, f0, f1, frameBase, this.partial);
       this.partial.frames += f1 - f0;
       return;

@@ -14,6 +14,7 @@ import type { DarkAccumulator } from './dark-accumulator.js';
 import { medianBranchFree } from './fast-median.js';
 import type { MedianCacheUse } from './common-mode-median-cache.js';
 import { fusedRowSegmentFramesSimd, type CommonModeSimdState } from './common-mode-simd.js';
+import { GROUP_FULL, GROUP_SKIP, type CommonModeSkipPlan } from './common-mode-skip-plan.js';
 
 /** Per pixel, what the correction does: take part in the median and get the group's correction. */
 export const ROLE_GOOD = 0;
@@ -52,6 +53,8 @@ export interface FusedRowSegmentState {
   hitPixel?: Uint8Array;
   /** Kept medians (take / keep), if any. */
   cache?: MedianCacheUse;
+  /** Groups to leave out or to accumulate only in part (with `cache`: their kept medians are taken). */
+  plan?: CommonModeSkipPlan;
   /** The WebAssembly SIMD kernels, when every array above lives in their memory (u2 blocks take them). */
   simd?: CommonModeSimdState;
 }
@@ -87,7 +90,7 @@ export function fusedRowSegmentFrames(s: FusedRowSegmentState, data: BlockData, 
     fusedRowSegmentFramesSimd(s, s.simd, data, nPixels, f0, f1, frameBase, counts);
     return;
   }
-  const { rows, cols, length, offsetAdu, role, minPixels, scratch, cache } = s;
+  const { rows, cols, length, offsetAdu, role, minPixels, scratch, cache, plan } = s;
   const nSeg = Math.ceil(cols / length);
   const groups = cache ? cache.groups : 0;
   const hitsPerFrame = new Uint32Array(f1 - f0);
@@ -98,6 +101,10 @@ export function fusedRowSegmentFrames(s: FusedRowSegmentState, data: BlockData, 
       let hits = 0;
       for (let g = r * nSeg, start = r * cols; start < (r + 1) * cols; g++, start += length) {
         const end = Math.min(start + length, (r + 1) * cols);
+        if (plan !== undefined && cache !== undefined && plan.mode[g] !== GROUP_FULL) {
+          hits += plannedGroup(s, plan, cache.medians[base + g], data, o, g, counts);
+          continue;
+        }
         let cm: number;
         if (cache !== undefined && cache.reuse[g] === 1) cm = cache.medians[base + g];
         else {
@@ -124,8 +131,37 @@ export function fusedRowSegmentFrames(s: FusedRowSegmentState, data: BlockData, 
   }
 }
 
+/**
+ * A skipped or sparse group of a plan in one frame: counts the kept correction and corrects and
+ * accumulates the group's candidate pixels alone (the JS kernel, pixel by pixel: the same numbers as
+ * over the whole segment).
+ * @param s - arrays and settings of the pass
+ * @param plan - the pass's plan
+ * @param kept - the group's kept median in this frame (NaN: not corrected)
+ * @param data - raw values, frame-major
+ * @param o - index of the frame's first value in data
+ * @param g - the group
+ * @param counts - counters, updated
+ * @returns hits left out
+ */
+export function plannedGroup(s: FusedRowSegmentState, plan: CommonModeSkipPlan, kept: number, data: BlockData, o: number, g: number, counts: FusedRowSegmentCounts): number {
+  let cm = kept;
+  if (cm === cm) counts.groupsCorrected++;
+  else cm = 0;
+  if (plan.mode[g] === GROUP_SKIP) return 0;
+  return correctAccumulate(s, data, o, plan.pixels, plan.start[g], plan.start[g + 1], cm);
+}
+
 /** Corrects values [start, end) of the frame at o by cm and accumulates them; returns the hits left out. */
 function correctAccumulateSegment(s: FusedRowSegmentState, data: BlockData, o: number, start: number, end: number, cm: number): number {
+  return correctAccumulate(s, data, o, undefined, start, end, cm);
+}
+
+/**
+ * Corrects the values of pixels k = pixels[i] (or k = i without a list) for i in [i0, i1) of the frame at o
+ * by cm and accumulates them; returns the hits left out.
+ */
+function correctAccumulate(s: FusedRowSegmentState, data: BlockData, o: number, pixels: Int32Array | undefined, i0: number, i1: number, cm: number): number {
   const { offsetAdu, role, maxAdu, thresholdAdu, hitPixel } = s;
   const { count, ref, sum, sumSq } = s.corrected;
   const raw = s.raw;
@@ -136,7 +172,8 @@ function correctAccumulateSegment(s: FusedRowSegmentState, data: BlockData, o: n
   // masked pixels get the correction as rowSegmentCommonMode writes it out: a float32
   const cm32 = Math.fround(cm);
   let hits = 0;
-  for (let k = start; k < end; k++) {
+  for (let i = i0; i < i1; i++) {
+    const k = pixels === undefined ? i : pixels[i];
     const d = Math.fround(data[o + k] - offsetAdu[k]);
     const ro = role[k];
     const v = ro === ROLE_GOOD ? Math.fround(d - cm) : ro === ROLE_MASKED ? Math.fround(d - cm32) : d;

@@ -25,8 +25,8 @@
  * good or NaN, so a selection of rank k < good over the whole segment is the selection over the good values
  * alone), median (np.median of the good values from the keys: brackets the middle ranks by counting and
  * compacting with f32x4 compares, falls back to select), select (k-th smallest key, in place), maxBelow
- * (largest of the first k keys) and correct_<parts> (correct and accumulate one segment; returns the values
- * left out as hits).
+ * (largest of the first k keys), correct_<parts> (correct and accumulate one segment; returns the values
+ * left out as hits) and correct_list_<parts> (the same for a list of single pixels of a segment).
  */
 
 /** The optional parts of the correct-and-accumulate kernel. */
@@ -46,6 +46,15 @@ export interface CommonModeSimdParts {
  */
 export function commonModeCorrectName(parts: CommonModeSimdParts): string {
   return `correct_${parts.raw ? 'r' : ''}${parts.max ? 'm' : ''}${parts.threshold ? 't' : ''}`;
+}
+
+/**
+ * Export name of the candidate-list kernel with the given parts.
+ * @param parts - parts compiled in
+ * @returns e.g. `correct_list_rt`
+ */
+export function commonModeCorrectListName(parts: CommonModeSimdParts): string {
+  return `correct_list_${commonModeCorrectName(parts).slice('correct_'.length)}`;
 }
 
 /** Every combination of parts, in the order their kernels are generated. */
@@ -70,6 +79,7 @@ const LANES = '(v128.const i32x4 0 1 2 3)';
 export function commonModeSimdWat(): string {
   const lines = ['(module', '  (import "env" "memory" (memory 1))', gatherFunc(), selectFunc(), maxBelowFunc(), medianFunc()];
   for (const parts of COMMON_MODE_SIMD_PARTS) lines.push(correctFunc(parts));
+  for (const parts of COMMON_MODE_SIMD_PARTS) lines.push(correctListFunc(parts));
   lines.push(')');
   return lines.join('\n') + '\n';
 }
@@ -457,6 +467,36 @@ function correctFunc(parts: CommonModeSimdParts): string {
   L.push(`    (if (i32.lt_s ${get('i')} ${get('n')}) (then`);
   correctStep(L, parts, false);
   L.push('    ))');
+  L.push(`    (i32.add (i32.add (i32x4.extract_lane 0 ${get('hits')}) (i32x4.extract_lane 1 ${get('hits')}))`);
+  L.push(`      (i32.add (i32x4.extract_lane 2 ${get('hits')}) (i32x4.extract_lane 3 ${get('hits')}))))`);
+  return L.join('\n');
+}
+
+/**
+ * correct_list_<parts>(m, list, data, cm, off, role, cnt, ref, sum, sq, rcnt, rref, rsum, rsq, max, thr, hit) -> hits:
+ * corrects and accumulates the m pixels whose offsets from the segment's first pixel are list[0 .. m) (i32,
+ * ascending), each as correct_<parts> would in a segment of its own of one pixel (the other lanes masked):
+ * the candidate pixels of a sparse group (common-mode-skip-plan.ts) in one call.
+ */
+function correctListFunc(parts: CommonModeSimdParts): string {
+  const L: string[] = [];
+  const get = (n: string): string => `(local.get $${n})`;
+  L.push(`  (func (export "${commonModeCorrectListName(parts)}") (param $m i32) (param $list i32) (param $data i32) (param $cm f64)`);
+  L.push('    (param $off i32) (param $role i32) (param $cnt i32) (param $ref i32) (param $sum i32) (param $sq i32)');
+  L.push('    (param $rcnt i32) (param $rref i32) (param $rsum i32) (param $rsq i32) (param $max i32) (param $thr i32) (param $hit i32) (result i32)');
+  L.push('    (local $j i32) (local $i i32) (local $n i32) (local $x v128) (local $xf v128) (local $d v128) (local $v v128) (local $valid v128) (local $a v128)');
+  L.push('    (local $h v128) (local $hits v128) (local $c v128) (local $first v128) (local $rf v128) (local $w v128) (local $dv v128)');
+  L.push('    (local $cmv v128) (local $cm32v v128) (local $vlo v128) (local $vhi v128)');
+  L.push('    (local.set $cmv (f64x2.splat (local.get $cm)))');
+  L.push('    (local.set $cm32v (f32x4.splat (f32.demote_f64 (local.get $cm))))');
+  L.push(`    (local.set $hits ${ZERO})`);
+  L.push('    (block $done (loop $px');
+  L.push(`      (br_if $done (i32.ge_s ${get('j')} ${get('m')}))`);
+  L.push(`      (local.set $i (i32.load (i32.add ${get('list')} (i32.shl ${get('j')} (i32.const 2)))))`);
+  L.push(`      (local.set $n (i32.add ${get('i')} (i32.const 1)))`);
+  correctStep(L, parts, false);
+  L.push(`      (local.set $j (i32.add ${get('j')} (i32.const 1)))`);
+  L.push('      (br $px)))');
   L.push(`    (i32.add (i32.add (i32x4.extract_lane 0 ${get('hits')}) (i32x4.extract_lane 1 ${get('hits')}))`);
   L.push(`      (i32.add (i32x4.extract_lane 2 ${get('hits')}) (i32x4.extract_lane 3 ${get('hits')}))))`);
   return L.join('\n');

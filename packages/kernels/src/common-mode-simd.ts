@@ -12,8 +12,10 @@
 import type { DarkAccumulator } from './dark-accumulator.js';
 import { wasmMemoryOf, wasmSimdSupported, type WasmMemory } from './wasm-simd-support.js';
 import type { FusedRowSegmentCounts, FusedRowSegmentState } from './common-mode-noise-fused.js';
+import { GROUP_FULL, type CommonModeSkipPlan } from './common-mode-skip-plan.js';
+import type { MedianCacheUse } from './common-mode-median-cache.js';
 import {
-  commonModeCorrectName, MEDIAN_BUFFER_AT, MEDIAN_BUFFER_PAD, medianLeftPackTable, type CommonModeSimdParts,
+  commonModeCorrectListName, commonModeCorrectName, MEDIAN_BUFFER_AT, MEDIAN_BUFFER_PAD, medianLeftPackTable, type CommonModeSimdParts,
 } from './common-mode-simd-wat.js';
 import { COMMON_MODE_SIMD_WASM } from './common-mode-simd-wasm.js';
 
@@ -23,6 +25,10 @@ type MaxBelow = (a: number, k: number) => number;
 type Median = (a: number, n: number, good: number, work: number) => number;
 type Correct = (
   n: number, data: number, cm: number, off: number, role: number, cnt: number, ref: number, sum: number, sq: number,
+  rcnt: number, rref: number, rsum: number, rsq: number, max: number, thr: number, hit: number,
+) => number;
+type CorrectList = (
+  m: number, list: number, data: number, cm: number, off: number, role: number, cnt: number, ref: number, sum: number, sq: number,
   rcnt: number, rref: number, rsum: number, rsq: number, max: number, thr: number, hit: number,
 ) => number;
 
@@ -43,9 +49,13 @@ export interface CommonModeSimdState {
   /** np.median of the good values among the keys: what select and maxBelow give, found by counting and compacting. */
   readonly median: Median;
   readonly correct: Correct;
+  /** correct for a list of single pixels of a segment (offsets from its first pixel, i32 at `at.list`). */
+  readonly correctList: CorrectList;
   readonly at: {
     off: number; role: number; cnt: number; ref: number; sum: number; sq: number; rcnt: number; rref: number; rsum: number; rsq: number;
     max: number; thr: number; hit: number; row: number; keys: number;
+    /** A skip plan's candidate pixels as offsets from their segments' first pixels (i32; 0 without a plan). */
+    list: number;
     /** The median's work area: left-pack table, sample, bracket buffer. */
     med: number;
   };
@@ -80,9 +90,12 @@ export function commonModeSimdSupported(): boolean {
  * @param nPixels - pixels per frame
  * @param cols - columns of a frame (the row buffer)
  * @param parts - raw statistics, max, threshold
+ * @param plan - the pass's skip plan: its candidate pixels are stored as offsets in their segments (rowLength: pixels per segment)
  * @returns zeroed views (offset, threshold to be filled, max to be set to -Infinity by the caller) and the kernels
  */
-export function allocateCommonModeSimd(nPixels: number, cols: number, parts: CommonModeSimdParts): CommonModeSimdArrays | undefined {
+export function allocateCommonModeSimd(
+  nPixels: number, cols: number, parts: CommonModeSimdParts, plan?: { pixels: Int32Array; rowLength: number },
+): CommonModeSimdArrays | undefined {
   if (!api || !commonModeSimdSupported()) return undefined;
   const n = Math.ceil(nPixels / 4) * 4 + PAD_PIXELS;
   let bytes = 0;
@@ -101,6 +114,7 @@ export function allocateCommonModeSimd(nPixels: number, cols: number, parts: Com
     role: take(n), hit: take(n, parts.threshold), row: take(2 * (cols + PAD_PIXELS)),
     // the median pads the keys and its buffer with +Infinity and moves a bracket back into the keys
     keys: take(4 * (cols + MEDIAN_BUFFER_PAD)), med: take(MEDIAN_BUFFER_AT + 4 * (cols + MEDIAN_BUFFER_PAD)),
+    list: take(4 * (plan?.pixels.length ?? 0), plan !== undefined && plan.pixels.length > 0),
   };
   const memory = wasmMemoryOf(bytes, false);
   if (!memory) return undefined; // over 4 GiB or refused: the JS kernel
@@ -112,6 +126,13 @@ export function allocateCommonModeSimd(nPixels: number, cols: number, parts: Com
   const { exports } = new api.Instance(compiled, { env: { memory } });
   const buf = memory.buffer as ArrayBuffer;
   new Uint8Array(buf, at.med).set(medianLeftPackTable());
+  if (plan && at.list) {
+    const list = new Int32Array(buf, at.list, plan.pixels.length);
+    for (let c = 0; c < list.length; c++) {
+      const p = plan.pixels[c], col = p % cols;
+      list[c] = col - Math.floor(col / plan.rowLength) * plan.rowLength;
+    }
+  }
   const acc = (cnt: number, ref: number, sum: number, sq: number): DarkAccumulator => ({
     nCells: 1, nPixels,
     count: new Uint32Array(buf, cnt, nPixels), rejected: new Uint32Array(nPixels), ref: new Float32Array(buf, ref, nPixels),
@@ -121,7 +142,8 @@ export function allocateCommonModeSimd(nPixels: number, cols: number, parts: Com
     simd: {
       memory, row: new Uint16Array(buf, at.row, cols + PAD_PIXELS),
       gather: exports.gather as Gather, select: exports.select as Select, maxBelow: exports.maxBelow as MaxBelow,
-      median: exports.median as Median, correct: exports[commonModeCorrectName(parts)] as Correct, at,
+      median: exports.median as Median, correct: exports[commonModeCorrectName(parts)] as Correct,
+      correctList: exports[commonModeCorrectListName(parts)] as CorrectList, at,
     },
     offsetAdu: new Float32Array(buf, at.off, nPixels),
     role: new Uint8Array(buf, at.role, nPixels),
@@ -131,6 +153,35 @@ export function allocateCommonModeSimd(nPixels: number, cols: number, parts: Com
     thresholdAdu: parts.threshold ? new Float32Array(buf, at.thr, nPixels) : undefined,
     hitPixel: parts.threshold ? new Uint8Array(buf, at.hit, nPixels) : undefined,
   };
+}
+
+/**
+ * A skipped or sparse group of a skip plan over frames [f0, f1) of a block: counts its kept corrections
+ * and corrects and accumulates its candidate pixels (correct_list: each pixel as a segment of its own,
+ * the same numbers as in its whole segment). A function of its own so that its first call, in the pass
+ * that first has a plan, does not send the caller's optimized code back to the interpreter.
+ */
+function plannedGroupFramesSimd(
+  plan: CommonModeSkipPlan, cache: MedianCacheUse, simd: CommonModeSimdState, data: Uint16Array, nPixels: number, f0: number, f1: number,
+  frameBase: number, g: number, r0: number, start: number, hitsPerFrame: Uint32Array, counts: FusedRowSegmentCounts,
+): void {
+  const { row, at } = simd;
+  const groups = cache.groups;
+  const c0 = plan.start[g], c1 = plan.start[g + 1];
+  const dataAt = at.row + 2 * (start - r0);
+  for (let f = f0; f < f1; f++) {
+    let cm = cache.medians[(frameBase + f) * groups + g];
+    if (cm === cm) counts.groupsCorrected++;
+    else cm = 0;
+    if (c1 === c0) continue;
+    const o = f * nPixels;
+    for (let c = c0; c < c1; c++) row[plan.pixels[c] - r0] = data[o + plan.pixels[c]];
+    hitsPerFrame[f - f0] += simd.correctList(
+      c1 - c0, at.list + 4 * c0, dataAt, cm, at.off + 4 * start, at.role + start, at.cnt + 4 * start, at.ref + 4 * start, at.sum + 8 * start, at.sq + 8 * start,
+      at.rcnt && at.rcnt + 4 * start, at.rref && at.rref + 4 * start, at.rsum && at.rsum + 8 * start, at.rsq && at.rsq + 8 * start,
+      at.max && at.max + 4 * start, at.thr && at.thr + 4 * start, at.hit && at.hit + start,
+    );
+  }
 }
 
 /**
@@ -153,7 +204,7 @@ export function fusedRowSegmentFramesSimd(
   s: FusedRowSegmentState, simd: CommonModeSimdState, data: Uint16Array, nPixels: number, f0: number, f1: number, frameBase: number,
   counts: FusedRowSegmentCounts,
 ): void {
-  const { rows, cols, length, minPixels, cache } = s;
+  const { rows, cols, length, minPixels, cache, plan } = s;
   const { row, gather, median, correct, at } = simd;
   const nSeg = Math.ceil(cols / length);
   const groups = cache ? cache.groups : 0;
@@ -164,6 +215,10 @@ export function fusedRowSegmentFramesSimd(
       const n = Math.min(length, r0 + cols - start);
       const dataAt = at.row + 2 * (start - r0);
       const rowAt = start - r0;
+      if (plan !== undefined && cache !== undefined && plan.mode[g] !== GROUP_FULL) {
+        plannedGroupFramesSimd(plan, cache, simd, data, nPixels, f0, f1, frameBase, g, r0, start, hitsPerFrame, counts);
+        continue;
+      }
       for (let f = f0; f < f1; f++) {
         const o = f * nPixels + start;
         row.set(data.subarray(o, o + n), rowAt);

@@ -17,7 +17,8 @@
  */
 import { BadPixel, DetcalError, type BlockRing, type DarkRequest, type FrameStream } from '@detcal/core';
 import type { BankShape, CommonModePass } from './common-mode.js';
-import { CommonModeNoiseContext, createCommonModeNoiseInit, type CommonModeNoisePartial } from './common-mode-noise-context.js';
+import { CommonModeNoiseContext, createCommonModeNoiseInit, type CommonModeNoiseInit, type CommonModeNoisePartial } from './common-mode-noise-context.js';
+import { buildSkipPlan, takePrevious, type CommonModeSkipPlan } from './common-mode-skip-plan.js';
 import { commonModeNoiseInProcess } from './common-mode-noise-in-process.js';
 import { commonModeNoiseOnWorkers } from './common-mode-noise-pool.js';
 import { prepareMedianCache, type CommonModeMedianCache } from './common-mode-median-cache.js';
@@ -126,6 +127,21 @@ export interface CommonModeNoiseOptions {
    * median instead of selecting again. Single row-segment passes only; ignored otherwise.
    */
   medianCache?: CommonModeMedianCache;
+  /**
+   * The pass before this one over the same run, with the same offset array, frozen pixels, common mode
+   * and medianCache, that left no value out (no hits; with rawStatistics / trackMax / cosmic it must
+   * have the raw statistics / the maxima too). On the CPU backend, groups that take their kept medians
+   * and whose pixels cannot have hits (previous maximum not above the threshold) take its statistics
+   * instead of accumulating again: bit for bit the same numbers (common-mode-skip-plan.ts).
+   */
+  previous?: CommonModeNoiseResult;
+  /**
+   * With `previous` and rawStatistics, when the previous pass has no raw statistics: the raw statistics of
+   * the same frames with nothing left out (the first pass's offset and noise), taken for the pixels the
+   * plan takes. For u2 values (integers: every sum is exact) they are what this pass would accumulate, bit
+   * for bit; a run of other values gets no plan.
+   */
+  previousRaw?: DarkPassResult;
   /** Worker threads (CPU backend): more than 1 corrects and accumulates whole blocks on that many workers (frame-parallel); 1 = in-process. */
   threads?: number;
   /** Progress callback: frames and raw bytes of each block. */
@@ -154,6 +170,8 @@ export interface CommonModeNoiseResult {
   groupsCorrected: number;
   /** Groups left uncorrected because they had too few good pixels. */
   groupsSkipped: number;
+  /** Pixels whose statistics were taken from the previous pass (opts.previous) instead of accumulated again. */
+  takenPixels: number;
 }
 
 /**
@@ -187,6 +205,8 @@ export async function commonModeNoisePass(stream: FrameStream, opts: CommonModeN
   }
   const phase = opts.phase ?? 'noise-cm';
   const threads = opts.backend.name === 'cpu' ? Math.max(1, Math.floor(opts.threads ?? 1)) : 1;
+  const plan = opts.backend.name === 'cpu' && rowLength !== undefined && init.medianCache ? await skipPlanFrom(stream, opts, init, rowLength) : undefined;
+  init.skipPlan = plan;
   let corrected: DarkPassResult;
   let partial: CommonModeNoisePartial;
   if (opts.backend.name === 'cpu') {
@@ -210,6 +230,18 @@ export async function commonModeNoisePass(stream: FrameStream, opts: CommonModeN
     });
   }
   const raw: DarkPassResult | undefined = partial.raw ? { ...corrected, ...finalizeStatistics(opts.backend, partial.raw) } : undefined;
+  if (plan && opts.previous && rowLength !== undefined) {
+    const prev = opts.previous;
+    if (prev.corrected.frames !== corrected.frames || prev.corrected.emptyFrames !== corrected.emptyFrames) {
+      throw new DetcalError('INTERNAL', `commonModeNoisePass: the previous pass had ${prev.corrected.frames} frames, this one ${corrected.frames}: pass the previous pass over the same run only`);
+    }
+    const arrays: Array<readonly [Float32Array, Float32Array] | readonly [Uint32Array, Uint32Array]> = [];
+    for (const [into, from] of [[corrected, prev.corrected], [raw, prev.raw ?? opts.previousRaw]] as const) {
+      if (into && from) arrays.push([into.meanAdu, from.meanAdu], [into.stdAdu, from.stdAdu], [into.count, from.count], [into.rejected, from.rejected]);
+    }
+    if (partial.maxAdu && prev.maxAdu) arrays.push([partial.maxAdu, prev.maxAdu]);
+    takePrevious(plan, rows, cols, rowLength, arrays);
+  }
   let pixelsWithExclusions = 0;
   if (partial.hitPixel) for (let p = 0; p < nPixels; p++) pixelsWithExclusions += partial.hitPixel[p];
   return {
@@ -221,7 +253,35 @@ export async function commonModeNoisePass(stream: FrameStream, opts: CommonModeN
     pixelsWithExclusions,
     groupsCorrected: partial.groupsCorrected,
     groupsSkipped: partial.groupsTotal - partial.groupsCorrected,
+    takenPixels: plan?.taken ?? 0,
   };
+}
+
+/**
+ * The skip plan of a pass with a usable previous pass (see CommonModeNoiseOptions.previous), else undefined.
+ * @param opts - the pass's options
+ * @param init - its init data (thresholds, kept medians)
+ * @param rows - rows of a frame
+ * @param cols - columns of a frame
+ * @param rowLength - pixels per row segment
+ * @returns the plan
+ */
+async function skipPlanFrom(stream: FrameStream, opts: CommonModeNoiseOptions, init: CommonModeNoiseInit, rowLength: number): Promise<CommonModeSkipPlan | undefined> {
+  const prev = opts.previous;
+  if (!prev || !init.medianCache || prev.excludedValues !== 0 || (opts.trackMax && !prev.maxAdu)) return undefined;
+  let integerOnly = false;
+  if (opts.rawStatistics && !prev.raw) {
+    if (!opts.previousRaw || prev.corrected.frames !== opts.previousRaw.frames) return undefined;
+    // the other pass's raw sums equal this pass's only for integer values: u2 runs only (blocks of a run share their element type)
+    for await (const block of stream.blocks({ frames: 1 })) {
+      integerOnly = block.data instanceof Uint16Array;
+      break;
+    }
+    if (!integerOnly) return undefined;
+  }
+  const plan = buildSkipPlan(init.medianCache.reuse, stream.rows, stream.cols, rowLength, init.thresholdAdu, prev.maxAdu);
+  if (plan) plan.integerOnly = integerOnly;
+  return plan;
 }
 
 /** Pixels per row segment when the common mode is one row-segment pass, else undefined. */

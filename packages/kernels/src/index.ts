@@ -32,6 +32,7 @@ export { prestartDarkWorkers } from './worker-spares.js';
 export * from './common-mode-noise-context.js';
 export * from './common-mode-noise-pool.js';
 export * from './common-mode-median-cache.js';
+export * from './common-mode-skip-plan.js';
 export * from './common-mode-noise-fused.js';
 export * from './fast-median.js';
 export * from './dark-truth-metrics.js';

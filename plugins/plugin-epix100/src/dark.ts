@@ -60,6 +60,7 @@ export async function epix100Dark(request: DarkRequest): Promise<ConstantSet> {
       offsetAdu: offset,
       medianMask,
       medianCache,
+      previous: previous?.r,
       frozen,
       commonMode: { bank: { bankRows: g.asics.asicRows, bankCols: g.asics.asicCols }, passes, minPixels: numberParam(p, 'cm_min_pixels') },
       threads,

@@ -46,7 +46,9 @@ export async function pnccdDark(request: DarkRequest): Promise<ConstantSet> {
   const map1 = singleGainBadPixels(pass1.meanAdu, pass1.stdAdu, pass1.count, limits);
   const frozen = zeroNoiseMask(pass1.stdAdu);
   // Iteration 2: noise after common-mode correction; its group medians are kept for iteration 3,
-  // which takes them where map 2 leaves out the same pixels as map 1 (same offset, same frames).
+  // which takes them where map 2 leaves out the same pixels as map 1 (same offset, same frames). In those
+  // segments, iteration 3 takes the statistics of the pixels that cannot have a cosmic-ray hit (their
+  // maximum in iteration 2 is not above the threshold) from iterations 2 (corrected) and 1 (raw).
   const medianCache = createCommonModeMedianCache();
   const pass2 = await commonModeNoisePass(stream, {
     backend, offsetAdu: pass1.meanAdu, medianMask: flaggedMask(map1.flags), medianCache, frozen, commonMode, trackMax: sigmaCosmic > 0, threads, progress, phase: 'noise-cm', ring,
@@ -63,6 +65,8 @@ export async function pnccdDark(request: DarkRequest): Promise<ConstantSet> {
     commonMode,
     cosmic: sigmaCosmic > 0 ? { sigma: sigmaCosmic, noiseAdu: stdWithoutMax(c2.meanAdu, c2.stdAdu, c2.count, pass2.maxAdu!) } : undefined,
     rawStatistics: true,
+    previous: pass2,
+    previousRaw: pass1,
     threads,
     progress,
     phase: 'cosmics',
