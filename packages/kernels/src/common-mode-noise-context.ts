@@ -189,8 +189,6 @@ export class CommonModeNoiseContext {
   private exclude = new Uint8Array(0);
   /** The one-sweep kernel's state, for a single row-segment pass that accumulates its own values (workers). */
   private readonly fused?: FusedRowSegmentState;
-  /** The partial's arrays live in the SIMD kernels' WebAssembly memory. */
-  private readonly inWasm: boolean;
 
   /**
    * @param init - masks, groups, thresholds and options
@@ -215,7 +213,6 @@ export class CommonModeNoiseContext {
         init.skipPlan && init.medianCache ? { pixels: init.skipPlan.pixels, rowLength } : undefined,
       )
       : undefined;
-    this.inWasm = simd !== undefined;
     this.partial = {
       corrected: simd?.corrected ?? (ownCorrected ? createDarkAccumulator(1, this.nPixels) : undefined),
       raw: simd?.raw ?? (init.rawStatistics ? createDarkAccumulator(1, this.nPixels) : undefined),
@@ -241,20 +238,6 @@ export class CommonModeNoiseContext {
         thresholdAdu, hitPixel: this.partial.hitPixel, cache: init.medianCache, plan: init.medianCache ? init.skipPlan : undefined, simd: simd?.simd,
       };
     }
-  }
-
-  /**
-   * The partial results as plain arrays that can be posted to another thread: copies of the arrays that
-   * live in the SIMD kernels' WebAssembly memory (which cannot be cloned), else `partial` itself.
-   * @returns the partial results
-   */
-  portablePartial(): CommonModeNoisePartial {
-    const p = this.partial;
-    if (!this.inWasm) return p;
-    const acc = (a: DarkAccumulator | undefined): DarkAccumulator | undefined => a && {
-      nCells: a.nCells, nPixels: a.nPixels, count: a.count.slice(), rejected: a.rejected, ref: a.ref.slice(), sum: a.sum.slice(), sumSq: a.sumSq.slice(),
-    };
-    return { ...p, corrected: acc(p.corrected), raw: acc(p.raw), maxAdu: p.maxAdu?.slice(), hitPixel: p.hitPixel?.slice() };
   }
 
   /** True when the pass leaves single values out (cosmic thresholds or raw statistics): the corrected accumulation takes a per-value mask. */

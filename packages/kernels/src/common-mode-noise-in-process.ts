@@ -42,7 +42,7 @@ export async function commonModeNoiseInProcess(stream: FrameStream, init: Common
     throw noDarkFramesError(stream.label, emptyFrames);
   }
   // copies of the arrays that live in the kernels' WebAssembly memory: results may be posted to workers later
-  const partial = context.portablePartial();
+  const partial = context.partial;
   if (!partial.corrected) throw new DetcalError('INTERNAL', 'common-mode context returned no corrected accumulator');
   return { partial: partial as CommonModeNoiseWorkersResult['partial'], emptyFrames };
 }

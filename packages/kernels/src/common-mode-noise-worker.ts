@@ -2,8 +2,9 @@
  * Worker thread of the frame-parallel common-mode noise pass: builds its own
  * CommonModeNoiseContext, corrects and accumulates its frames [f0, f1) of every block the main
  * thread posts (arrays on shared memory), and on 'finish' posts its accumulators, max, hit pixels and
- * counters back (as plain arrays: copied out of WebAssembly memory where the SIMD kernels ran). Failures are posted as { type: 'error', code, message } so the main thread can
- * throw the same one-line DetcalError.
+ * counters back (views of the SIMD kernels' shared WebAssembly memory, read in place by the main thread;
+ * plain arrays where the JS kernel ran, transferred). Failures are posted as { type: 'error', code, message }
+ * so the main thread can throw the same one-line DetcalError.
  */
 import { parentPort } from 'node:worker_threads';
 import { DetcalError } from '@detcal/core';
@@ -28,13 +29,15 @@ function reply(msg: CommonModeNoiseWorkerReply, transfer: ArrayBuffer[] = []): v
   parentPort?.postMessage(msg, transfer);
 }
 
-/** The ArrayBuffers of a partial, to hand over without a copy. */
+/** The plain ArrayBuffers of a partial, to hand over without a copy (arrays in the SIMD kernels' shared memory are posted as views of it). */
 function buffersOf(p: CommonModeNoisePartial): ArrayBuffer[] {
-  const out: ArrayBuffer[] = [];
-  for (const acc of [p.corrected, p.raw]) if (acc) out.push(...[acc.count, acc.rejected, acc.ref, acc.sum, acc.sumSq].map((a) => a.buffer as ArrayBuffer));
-  if (p.maxAdu) out.push(p.maxAdu.buffer as ArrayBuffer);
-  if (p.hitPixel) out.push(p.hitPixel.buffer as ArrayBuffer);
-  return out;
+  const arrays: ArrayBufferView[] = [];
+  for (const acc of [p.corrected, p.raw]) if (acc) arrays.push(acc.count, acc.rejected, acc.ref, acc.sum, acc.sumSq);
+  if (p.maxAdu) arrays.push(p.maxAdu);
+  if (p.hitPixel) arrays.push(p.hitPixel);
+  const out = new Set<ArrayBuffer>();
+  for (const a of arrays) if (!(a.buffer instanceof SharedArrayBuffer)) out.add(a.buffer);
+  return [...out];
 }
 
 parentPort?.on('message', (msg: CommonModeNoiseWorkerRequest) => {
@@ -49,8 +52,8 @@ parentPort?.on('message', (msg: CommonModeNoiseWorkerRequest) => {
       reply({ type: 'done', id: msg.id });
       return;
     }
-    // copies where the arrays live in the SIMD kernels' WebAssembly memory (a Memory cannot be cloned)
-    const partial = context.portablePartial();
+    // arrays in the SIMD kernels' shared memory go as views (the main thread reads them in place)
+    const partial = context.partial;
     context = undefined;
     reply({ type: 'result', partial }, buffersOf(partial));
   } catch (err) {

@@ -5,7 +5,7 @@
  * common-mode-simd-wasm.ts holds the compiled bytes; its test recompiles this text with wabt and checks
  * they match.
  *
- * Memory (one imported, unshared memory per worker context): the per-pixel arrays of the pass (offset f32,
+ * Memory (one imported shared memory per context, so that the main thread reads a worker's results in place): the per-pixel arrays of the pass (offset f32,
  * role u8, count u32 / ref f32 / sum f64 / sumSq f64 of the corrected and the raw values, max f32, threshold
  * f32, hit u8), a row of raw u2 values copied in by the caller, and a key buffer for the median. Every
  * array has at least 32 bytes of padding after its last pixel: the kernels work 4 pixels at a time and
@@ -77,7 +77,7 @@ const LANES = '(v128.const i32x4 0 1 2 3)';
  * @returns WebAssembly text format
  */
 export function commonModeSimdWat(): string {
-  const lines = ['(module', '  (import "env" "memory" (memory 1))', gatherFunc(), selectFunc(), maxBelowFunc(), medianFunc()];
+  const lines = ['(module', '  (import "env" "memory" (memory 1 65536 shared))', gatherFunc(), selectFunc(), maxBelowFunc(), medianFunc()];
   for (const parts of COMMON_MODE_SIMD_PARTS) lines.push(correctFunc(parts));
   for (const parts of COMMON_MODE_SIMD_PARTS) lines.push(correctListFunc(parts));
   lines.push(')');

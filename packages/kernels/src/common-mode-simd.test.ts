@@ -75,7 +75,7 @@ function run(c: Case, s: ReturnType<typeof simulate>, opts: CommonModeNoiseInitO
   const rest = data.subarray(a * P), m = c.frames - a;
   ctx.addBlock(rest, new Uint16Array(m), m, 0, 2, a);
   ctx.addBlock(rest, new Uint16Array(m), m, 2, m, a);
-  return { ctx, partial: ctx.portablePartial() };
+  return { ctx, partial: ctx.partial };
 }
 
 const bytes = (a: ArrayBufferView | undefined): Uint8Array | undefined => a && new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -163,13 +163,15 @@ describe.skipIf(!commonModeSimdSupported())('common-mode SIMD kernels (bit for b
     expectSame(run(c, s, opts, true, f32).partial, run(c, s, opts, false, f32).partial);
   });
 
-  it('posts plain arrays: the partial of a context in WebAssembly memory survives structuredClone', () => {
+  it('posts its partial as views of its shared WebAssembly memory: a structured clone reads the same memory', () => {
     const c: Case = { rows: 2, cols: 32, length: 16, frames: 3, seed: 10 };
     const s = simulate(c);
-    const { ctx, partial } = run(c, s, options(c, s, ALL), true);
-    expect(ctx.partial.corrected!.sum.buffer).not.toBe(partial.corrected!.sum.buffer);
+    const { partial } = run(c, s, options(c, s, ALL), true);
+    expect(partial.corrected!.sum.buffer).toBeInstanceOf(SharedArrayBuffer);
     const clone = structuredClone(partial);
     expectSame(clone, partial);
+    partial.corrected!.sum[0] = 12345; // the clone's view is of the same memory
+    expect(clone.corrected!.sum[0]).toBe(12345);
   });
 
   it('median gives np.median of the good keys: ties, equal values, even and odd counts, few good values, infinities', () => {

@@ -1,11 +1,12 @@
 /**
  * WebAssembly SIMD path of the one-sweep row-segment common-mode noise pass (common-mode-noise-fused.ts;
  * common-mode-simd-wat.ts describes the kernels). A worker context that runs the pass puts its per-pixel
- * arrays (offset, roles, both accumulators, max, thresholds, hit pixels) in one unshared
- * WebAssembly.Memory; per row and frame the row's raw u2 values are copied in (blocks live on buffers the
- * module cannot reach), and per segment the kernels gather the median keys, select the median and
- * correct and accumulate the values, with the same numbers as the JS kernel bit for bit. An unshared
- * memory cannot be posted to another thread: the context copies its results out before posting them.
+ * arrays (offset, roles, both accumulators, max, thresholds, hit pixels) in one shared
+ * WebAssembly.Memory; per segment and frame the segment's raw u2 values are copied in (blocks live on
+ * buffers the module cannot reach), and the kernels gather the median keys, select the median and
+ * correct and accumulate the values, with the same numbers as the JS kernel bit for bit. The memory is
+ * shared so that a worker posts its results as views the main thread reads in place (a context makes a
+ * new memory, so a worker handed on to the next pass never writes into results already posted).
  * Where WebAssembly SIMD is missing (or the arrays would not fit in 4 GiB) the context keeps plain
  * arrays and the JS kernel; blocks of other element types than u2 take the JS kernel on the same arrays.
  */
@@ -116,7 +117,7 @@ export function allocateCommonModeSimd(
     keys: take(4 * (cols + MEDIAN_BUFFER_PAD)), med: take(MEDIAN_BUFFER_AT + 4 * (cols + MEDIAN_BUFFER_PAD)),
     list: take(4 * (plan?.pixels.length ?? 0), plan !== undefined && plan.pixels.length > 0),
   };
-  const memory = wasmMemoryOf(bytes, false);
+  const memory = wasmMemoryOf(bytes, true);
   if (!memory) return undefined; // over 4 GiB or refused: the JS kernel
   try {
     compiled ??= new api.Module(Buffer.from(COMMON_MODE_SIMD_WASM, 'base64'));
