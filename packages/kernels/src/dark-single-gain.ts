@@ -259,10 +259,9 @@ export async function commonModeNoisePass(stream: FrameStream, opts: CommonModeN
 
 /**
  * The skip plan of a pass with a usable previous pass (see CommonModeNoiseOptions.previous), else undefined.
+ * @param stream - the run (its first frame tells whether its values are u2, when raw statistics are taken from previousRaw)
  * @param opts - the pass's options
  * @param init - its init data (thresholds, kept medians)
- * @param rows - rows of a frame
- * @param cols - columns of a frame
  * @param rowLength - pixels per row segment
  * @returns the plan
  */
