@@ -441,6 +441,25 @@ function rankText(v: number): string {
   return L.join('\n');
 }
 
+/** Text of the sum of the four lanes of $hits (the kernels' result). */
+const hitsSum = '(i32.add (i32.add (i32x4.extract_lane 0 (local.get $hits)) (i32x4.extract_lane 1 (local.get $hits))) (i32.add (i32x4.extract_lane 2 (local.get $hits)) (i32x4.extract_lane 3 (local.get $hits))))';
+
+/**
+ * Pushes the head of a correct kernel: `(func <first>` with the cm and per-pixel array parameters, `locals`
+ * and the locals correctStep uses, and the splats of cm and the zeroed hit counter.
+ */
+function correctHead(L: string[], first: string, locals: string): void {
+  L.push(`  (func ${first} (param $cm f64)`);
+  L.push('    (param $off i32) (param $role i32) (param $cnt i32) (param $ref i32) (param $sum i32) (param $sq i32)');
+  L.push('    (param $rcnt i32) (param $rref i32) (param $rsum i32) (param $rsq i32) (param $max i32) (param $thr i32) (param $hit i32) (result i32)');
+  L.push(`    ${locals} (local $x v128) (local $xf v128) (local $d v128) (local $v v128) (local $valid v128) (local $a v128)`);
+  L.push('    (local $h v128) (local $hits v128) (local $c v128) (local $first v128) (local $rf v128) (local $w v128) (local $dv v128)');
+  L.push('    (local $cmv v128) (local $cm32v v128) (local $vlo v128) (local $vhi v128)');
+  L.push('    (local.set $cmv (f64x2.splat (local.get $cm)))');
+  L.push('    (local.set $cm32v (f32x4.splat (f32.demote_f64 (local.get $cm))))');
+  L.push(`    (local.set $hits ${ZERO})`);
+}
+
 /**
  * correct_<parts>(n, data, cm, off, role, cnt, ref, sum, sq, rcnt, rref, rsum, rsq, max, thr, hit) -> hits:
  * corrects pixels [0, n) of a segment (byte addresses of its first pixel in every array) by the
@@ -450,15 +469,7 @@ function rankText(v: number): string {
 function correctFunc(parts: CommonModeSimdParts): string {
   const L: string[] = [];
   const get = (n: string): string => `(local.get $${n})`;
-  L.push(`  (func (export "${commonModeCorrectName(parts)}") (param $n i32) (param $data i32) (param $cm f64)`);
-  L.push('    (param $off i32) (param $role i32) (param $cnt i32) (param $ref i32) (param $sum i32) (param $sq i32)');
-  L.push('    (param $rcnt i32) (param $rref i32) (param $rsum i32) (param $rsq i32) (param $max i32) (param $thr i32) (param $hit i32) (result i32)');
-  L.push('    (local $i i32) (local $n4 i32) (local $x v128) (local $xf v128) (local $d v128) (local $v v128) (local $valid v128) (local $a v128)');
-  L.push('    (local $h v128) (local $hits v128) (local $c v128) (local $first v128) (local $rf v128) (local $w v128) (local $dv v128)');
-  L.push('    (local $cmv v128) (local $cm32v v128) (local $vlo v128) (local $vhi v128)');
-  L.push('    (local.set $cmv (f64x2.splat (local.get $cm)))');
-  L.push('    (local.set $cm32v (f32x4.splat (f32.demote_f64 (local.get $cm))))');
-  L.push(`    (local.set $hits ${ZERO})`);
+  correctHead(L, `(export "${commonModeCorrectName(parts)}") (param $n i32) (param $data i32)`, '(local $i i32) (local $n4 i32)');
   L.push(`    (local.set $n4 (i32.and ${get('n')} (i32.const -4)))`);
   L.push('    (block $done (loop $px');
   L.push(`      (br_if $done (i32.ge_s ${get('i')} ${get('n4')}))`);
@@ -467,8 +478,7 @@ function correctFunc(parts: CommonModeSimdParts): string {
   L.push(`    (if (i32.lt_s ${get('i')} ${get('n')}) (then`);
   correctStep(L, parts, false);
   L.push('    ))');
-  L.push(`    (i32.add (i32.add (i32x4.extract_lane 0 ${get('hits')}) (i32x4.extract_lane 1 ${get('hits')}))`);
-  L.push(`      (i32.add (i32x4.extract_lane 2 ${get('hits')}) (i32x4.extract_lane 3 ${get('hits')}))))`);
+  L.push(`    ${hitsSum})`);
   return L.join('\n');
 }
 
@@ -481,15 +491,7 @@ function correctFunc(parts: CommonModeSimdParts): string {
 function correctListFunc(parts: CommonModeSimdParts): string {
   const L: string[] = [];
   const get = (n: string): string => `(local.get $${n})`;
-  L.push(`  (func (export "${commonModeCorrectListName(parts)}") (param $m i32) (param $list i32) (param $data i32) (param $cm f64)`);
-  L.push('    (param $off i32) (param $role i32) (param $cnt i32) (param $ref i32) (param $sum i32) (param $sq i32)');
-  L.push('    (param $rcnt i32) (param $rref i32) (param $rsum i32) (param $rsq i32) (param $max i32) (param $thr i32) (param $hit i32) (result i32)');
-  L.push('    (local $j i32) (local $i i32) (local $n i32) (local $x v128) (local $xf v128) (local $d v128) (local $v v128) (local $valid v128) (local $a v128)');
-  L.push('    (local $h v128) (local $hits v128) (local $c v128) (local $first v128) (local $rf v128) (local $w v128) (local $dv v128)');
-  L.push('    (local $cmv v128) (local $cm32v v128) (local $vlo v128) (local $vhi v128)');
-  L.push('    (local.set $cmv (f64x2.splat (local.get $cm)))');
-  L.push('    (local.set $cm32v (f32x4.splat (f32.demote_f64 (local.get $cm))))');
-  L.push(`    (local.set $hits ${ZERO})`);
+  correctHead(L, `(export "${commonModeCorrectListName(parts)}") (param $m i32) (param $list i32) (param $data i32)`, '(local $j i32) (local $i i32) (local $n i32)');
   L.push('    (block $done (loop $px');
   L.push(`      (br_if $done (i32.ge_s ${get('j')} ${get('m')}))`);
   L.push(`      (local.set $i (i32.load (i32.add ${get('list')} (i32.shl ${get('j')} (i32.const 2)))))`);
@@ -497,8 +499,7 @@ function correctListFunc(parts: CommonModeSimdParts): string {
   correctStep(L, parts, false);
   L.push(`      (local.set $j (i32.add ${get('j')} (i32.const 1)))`);
   L.push('      (br $px)))');
-  L.push(`    (i32.add (i32.add (i32x4.extract_lane 0 ${get('hits')}) (i32x4.extract_lane 1 ${get('hits')}))`);
-  L.push(`      (i32.add (i32x4.extract_lane 2 ${get('hits')}) (i32x4.extract_lane 3 ${get('hits')}))))`);
+  L.push(`    ${hitsSum})`);
   return L.join('\n');
 }
 
