@@ -243,6 +243,8 @@ export interface FrameStream {
   cellsPerTrain?: number;
   /** Blocks carry per-pixel gain values. */
   hasGain: boolean;
+  /** Blocks carry their values as a Uint16Array (u1 / u2 data), when the stream knows it before reading. */
+  u2Values?: boolean;
   /** Yields the frames in blocks; every call starts again at the first frame (multi-pass algorithms). */
   blocks(opts?: BlockReadOptions): AsyncIterable<FrameBlock>;
 }

@@ -210,7 +210,7 @@ export class CommonModeNoiseContext {
     const simd = ownCorrected && rowLength !== undefined && init.useSimd !== false
       ? allocateCommonModeSimd(
         this.nPixels, cols, { raw: init.rawStatistics, max: init.trackMax, threshold: init.thresholdAdu !== undefined },
-        init.skipPlan && init.medianCache ? { pixels: init.skipPlan.pixels, rowLength } : undefined,
+        init.skipPlan ? { pixels: init.skipPlan.pixels, rowLength } : undefined,
       )
       : undefined;
     this.partial = {
@@ -235,7 +235,7 @@ export class CommonModeNoiseContext {
       this.fused = {
         rows, cols, length: rowLength, offsetAdu, role, minPixels: init.minPixels, scratch: this.scratch,
         corrected: this.partial.corrected, raw: this.partial.raw, maxAdu: this.partial.maxAdu,
-        thresholdAdu, hitPixel: this.partial.hitPixel, cache: init.medianCache, plan: init.medianCache ? init.skipPlan : undefined, simd: simd?.simd,
+        thresholdAdu, hitPixel: this.partial.hitPixel, cache: init.medianCache, plan: init.skipPlan, simd: simd?.simd,
       };
     }
   }

@@ -117,9 +117,7 @@ export function fusedRowSegmentFrames(s: FusedRowSegmentState, data: BlockData, 
           cm = good > minPixels ? medianBranchFree(scratch, good) : NaN;
           if (cache !== undefined) cache.medians[base + g] = cm;
         }
-        if (cm === cm) counts.groupsCorrected++;
-        else cm = 0;
-        hits += correctAccumulateSegment(s, data, o, start, end, cm);
+        hits += correctAccumulate(s, data, o, undefined, start, end, appliedCorrection(cm, counts));
       }
       hitsPerFrame[f - f0] += hits;
     }
@@ -145,16 +143,22 @@ export function fusedRowSegmentFrames(s: FusedRowSegmentState, data: BlockData, 
  * @returns hits left out
  */
 export function plannedGroup(s: FusedRowSegmentState, plan: CommonModeSkipPlan, kept: number, data: BlockData, o: number, g: number, counts: FusedRowSegmentCounts): number {
-  let cm = kept;
-  if (cm === cm) counts.groupsCorrected++;
-  else cm = 0;
+  const cm = appliedCorrection(kept, counts);
   if (plan.mode[g] === GROUP_SKIP) return 0;
   return correctAccumulate(s, data, o, plan.pixels, plan.start[g], plan.start[g + 1], cm);
 }
 
-/** Corrects values [start, end) of the frame at o by cm and accumulates them; returns the hits left out. */
-function correctAccumulateSegment(s: FusedRowSegmentState, data: BlockData, o: number, start: number, end: number, cm: number): number {
-  return correctAccumulate(s, data, o, undefined, start, end, cm);
+/**
+ * The correction a group's median stands for: the median, counted as a corrected group, or 0 where it is
+ * NaN (too few good pixels: the group is left uncorrected).
+ * @param cm - the group's median in a frame
+ * @param counts - counters, updated
+ * @returns the correction to subtract
+ */
+export function appliedCorrection(cm: number, counts: FusedRowSegmentCounts): number {
+  if (cm !== cm) return 0;
+  counts.groupsCorrected++;
+  return cm;
 }
 
 /**

@@ -12,7 +12,7 @@
  */
 import type { DarkAccumulator } from './dark-accumulator.js';
 import { wasmMemoryOf, wasmSimdSupported, type WasmMemory } from './wasm-simd-support.js';
-import type { FusedRowSegmentCounts, FusedRowSegmentState } from './common-mode-noise-fused.js';
+import { appliedCorrection, type FusedRowSegmentCounts, type FusedRowSegmentState } from './common-mode-noise-fused.js';
 import { GROUP_FULL, type CommonModeSkipPlan } from './common-mode-skip-plan.js';
 import type { MedianCacheUse } from './common-mode-median-cache.js';
 import {
@@ -130,8 +130,7 @@ export function allocateCommonModeSimd(
   if (plan && at.list) {
     const list = new Int32Array(buf, at.list, plan.pixels.length);
     for (let c = 0; c < list.length; c++) {
-      const p = plan.pixels[c], col = p % cols;
-      list[c] = col - Math.floor(col / plan.rowLength) * plan.rowLength;
+      list[c] = (plan.pixels[c] % cols) % plan.rowLength;
     }
   }
   const acc = (cnt: number, ref: number, sum: number, sq: number): DarkAccumulator => ({
@@ -171,9 +170,7 @@ function plannedGroupFramesSimd(
   const c0 = plan.start[g], c1 = plan.start[g + 1];
   const dataAt = at.row + 2 * (start - r0);
   for (let f = f0; f < f1; f++) {
-    let cm = cache.medians[(frameBase + f) * groups + g];
-    if (cm === cm) counts.groupsCorrected++;
-    else cm = 0;
+    const cm = appliedCorrection(cache.medians[(frameBase + f) * groups + g], counts);
     if (c1 === c0) continue;
     const o = f * nPixels;
     for (let c = c0; c < c1; c++) row[plan.pixels[c] - r0] = data[o + plan.pixels[c]];
@@ -230,10 +227,8 @@ export function fusedRowSegmentFramesSimd(
           cm = good > minPixels ? median(at.keys, n, good, at.med) : NaN;
           if (cache !== undefined) cache.medians[(frameBase + f) * groups + g] = cm;
         }
-        if (cm === cm) counts.groupsCorrected++;
-        else cm = 0;
         hitsPerFrame[f - f0] += correct(
-          n, dataAt, cm, at.off + 4 * start, at.role + start, at.cnt + 4 * start, at.ref + 4 * start, at.sum + 8 * start, at.sq + 8 * start,
+          n, dataAt, appliedCorrection(cm, counts), at.off + 4 * start, at.role + start, at.cnt + 4 * start, at.ref + 4 * start, at.sum + 8 * start, at.sq + 8 * start,
           at.rcnt && at.rcnt + 4 * start, at.rref && at.rref + 4 * start, at.rsum && at.rsum + 8 * start, at.rsq && at.rsq + 8 * start,
           at.max && at.max + 4 * start, at.thr && at.thr + 4 * start, at.hit && at.hit + start,
         );

@@ -152,6 +152,16 @@ describe('a pass with a skip plan (previous / previousRaw)', () => {
     expect([plannedCorr.corrected.meanAdu, plannedCorr.corrected.stdAdu, plannedCorr.corrected.count]).toEqual([corrOnly.corrected.meanAdu, corrOnly.corrected.stdAdu, corrOnly.corrected.count]);
   });
 
+  it('asks a stream that does not say its element type by its first frame', async () => {
+    for (const [data, planned] of [[sim.data, true], [Float32Array.from(sim.data), false]] as const) {
+      const { u2Values, ...silent } = frameStreamFromFrames({ data, nFrames: N, rows: ROWS, cols: COLS }, { blockFrames: 8 });
+      expect(u2Values).toBe(planned);
+      const { pass1, pass2, third } = await iterations(silent, 1);
+      const r = await commonModeNoisePass(silent, { ...third, previous: pass2, previousRaw: pass1 });
+      expect(r.takenPixels > 0).toBe(planned);
+    }
+  });
+
   it('makes no plan when the previous pass left values out or lacks what this pass needs', async () => {
     const stream = frameStreamFromFrames({ data: sim.data, nFrames: N, rows: ROWS, cols: COLS }, { blockFrames: 8 });
     const { pass1, pass2, third } = await iterations(stream, 1);

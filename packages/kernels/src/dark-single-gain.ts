@@ -259,7 +259,7 @@ export async function commonModeNoisePass(stream: FrameStream, opts: CommonModeN
 
 /**
  * The skip plan of a pass with a usable previous pass (see CommonModeNoiseOptions.previous), else undefined.
- * @param stream - the run (its first frame tells whether its values are u2, when raw statistics are taken from previousRaw)
+ * @param stream - the run (whether its values are u2 matters when raw statistics are taken from previousRaw)
  * @param opts - the pass's options
  * @param init - its init data (thresholds, kept medians)
  * @param rowLength - pixels per row segment
@@ -271,16 +271,20 @@ async function skipPlanFrom(stream: FrameStream, opts: CommonModeNoiseOptions, i
   let integerOnly = false;
   if (opts.rawStatistics && !prev.raw) {
     if (!opts.previousRaw || prev.corrected.frames !== opts.previousRaw.frames) return undefined;
-    // the other pass's raw sums equal this pass's only for integer values: u2 runs only (blocks of a run share their element type)
-    for await (const block of stream.blocks({ frames: 1 })) {
-      integerOnly = block.data instanceof Uint16Array;
-      break;
-    }
+    // the other pass's raw sums equal this pass's only for integer values: u2 runs only (blocks of a run share
+    // their element type; a stream that does not say is asked by its first frame)
+    integerOnly = stream.u2Values ?? (await firstBlockIsU2(stream));
     if (!integerOnly) return undefined;
   }
   const plan = buildSkipPlan(init.medianCache.reuse, stream.rows, stream.cols, rowLength, init.thresholdAdu, prev.maxAdu);
   if (plan) plan.integerOnly = integerOnly;
   return plan;
+}
+
+/** Whether the first block of a stream holds u2 values (a Uint16Array). */
+async function firstBlockIsU2(stream: FrameStream): Promise<boolean> {
+  for await (const block of stream.blocks({ frames: 1 })) return block.data instanceof Uint16Array;
+  return false;
 }
 
 /** Pixels per row segment when the common mode is one row-segment pass, else undefined. */

@@ -116,5 +116,5 @@ export function frameStreamFromFrames(frames: FramesInMemory, opts: { blockFrame
       };
     }
   }
-  return { label: opts.label ?? 'frames in memory', nFrames, rows, cols, cellsPerTrain: 1, hasGain: false, blocks };
+  return { label: opts.label ?? 'frames in memory', nFrames, rows, cols, cellsPerTrain: 1, hasGain: false, u2Values: data instanceof Uint16Array, blocks };
 }

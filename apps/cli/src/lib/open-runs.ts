@@ -74,6 +74,7 @@ export async function openRun(plugin: DetectorPlugin, input: string, sel: RunSel
     cols: source.cols,
     cellsPerTrain: source.cellsPerTrain,
     hasGain: source.hasGain,
+    u2Values: source.dtype === 'u1' || source.dtype === 'u2',
     blocks: (opts) => source.blocks(opts),
     files: found.files,
   };
