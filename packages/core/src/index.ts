@@ -7,3 +7,4 @@ export * from './constant-set.js';
 export * from './random.js';
 export * from './parameters.js';
 export * from './constant-sink.js';
+export * from './pending-pixel-read.js';

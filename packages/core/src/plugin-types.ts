@@ -107,6 +107,30 @@ export interface FrameBlock {
   trainIds: Float64Array;
   /** Pulse id of each frame, if known. */
   pulseIds?: Float64Array;
+  /** Pixel values not read yet (BlockReadOptions.pendingPixels): data and gain hold them only after readPendingPixels. */
+  pending?: PendingPixelRead;
+}
+
+/** Where the pixel values of a block lie in its files, for a consumer that reads them itself (each thread its pixel range). */
+export interface PendingPixelRead {
+  /** Runs of consecutive block frames, each read by position from one file. */
+  runs: PendingFrameRun[];
+}
+
+/** Consecutive frames of a block stored at a regular stride in one file, with the block array's element type. */
+export interface PendingFrameRun {
+  /** Path of the file. */
+  file: string;
+  /** Block array the values go to. */
+  into: 'data' | 'gain';
+  /** Block frame of the run's first frame. */
+  frame: number;
+  /** Frames in the run. */
+  frames: number;
+  /** File offset of the first frame's first value, bytes. */
+  position: number;
+  /** Bytes from one frame's first value to the next frame's in the file. */
+  strideBytes: number;
 }
 
 /** Describes one kind of calibration constant (Offset, Noise, BadPixelsDark, pedestals, pixel_status ...). */
@@ -261,6 +285,12 @@ export interface BlockReadOptions {
   frames?: number;
   /** With keep: the reused arrays live here, so consecutive passes (also over other runs of the same frame shape) share them instead of each allocating its own; one pass at a time. */
   ring?: BlockRing;
+  /**
+   * The consumer reads the pixel values itself (worker threads, each its pixel range): blocks whose values lie
+   * in their files as they lie in memory come unread, with `pending`. No frame of such a block is empty
+   * (all zero): a block where one might be is read in full. Streams may ignore it.
+   */
+  pendingPixels?: boolean;
 }
 
 /** Block arrays a consumer lends to successive blocks() calls (BlockReadOptions.ring); start with { slots: [] }. */

@@ -56,12 +56,40 @@ export function readPieceDirect(
   gain: Uint16Array | undefined,
   scratch: Scratch,
 ): boolean {
+  if (!directFits(st, target, analogDigital) || (analogDigital && !gain)) return false;
+  const runs = directByteRuns(st, piece, framesPerEntry);
+  if (!runs) return false;
+  for (const r of runs) deliver(fd, st, r.position, r.bytes, r.frame, r.frames, frameSize, analogDigital, target, gain, scratch);
+  return true;
+}
+
+/** Back-to-back bytes of a planned read: `frames` frames of the piece (from block frame `frame`) at file offset `position`. */
+export interface DirectByteRun {
+  /** File offset of the first byte. */
+  position: number;
+  /** Bytes (whole entries or cells: analog and digital halves together for analog / digital entries). */
+  bytes: number;
+  /** Block frame of the first frame. */
+  frame: number;
+  /** Frames in the run. */
+  frames: number;
+}
+
+/**
+ * The piece's frames gathered into runs of back-to-back bytes (one read each), or undefined when the
+ * piece is not a plain run of entries (step 1) inside the dataset.
+ * @param st - where the dataset's entries lie
+ * @param piece - the planned read
+ * @param framesPerEntry - frames per entry (cells per train for train-cell data, else 1)
+ */
+export function directByteRuns(st: DirectStorage, piece: ReadPiece, framesPerEntry: number): DirectByteRun[] | undefined {
   const [e0, , es] = piece.entries;
   const [c0, , cs] = piece.cells ?? [0, 1, 1];
-  if (es !== 1 || cs !== 1 || !directFits(st, target, analogDigital) || (analogDigital && !gain)) return false;
-  if (e0 < 0 || e0 + piece.nEntries > st.entries) return false;
+  if (es !== 1 || cs !== 1) return undefined;
+  if (e0 < 0 || e0 + piece.nEntries > st.entries) return undefined;
   const unitBytes = st.entryBytes / framesPerEntry;
   const runBytes = piece.cellsPerEntry * unitBytes;
+  const runs: DirectByteRun[] = [];
   let runPos = -1;
   let runLen = 0;
   let runOut = piece.out;
@@ -73,13 +101,13 @@ export function readPieceDirect(
     }
     if (runLen > 0) {
       const frames = runLen / unitBytes;
-      deliver(fd, st, runPos, runLen, runOut, frames, frameSize, analogDigital, target, gain, scratch);
+      runs.push({ position: runPos, bytes: runLen, frame: runOut, frames });
       runOut += frames;
     }
     runPos = pos;
     runLen = runBytes;
   }
-  return true;
+  return runs;
 }
 
 function deliver(

@@ -1,8 +1,8 @@
 /** Reading blocks of frames: read plans executed against the run's files, strided selections through windows. */
-import { DetcalError, type BlockRing, type FrameBlock } from '@detcal/core';
+import { DetcalError, type BlockRing, type FrameBlock, type PendingFrameRun } from '@detcal/core';
 import fs from 'node:fs';
-import { readPieceDirect, type Scratch } from './direct-piece-read.js';
-import type { DirectStorage } from './direct-storage.js';
+import { directByteRuns, directFits, readPieceDirect, type Scratch } from './direct-piece-read.js';
+import { readFully, type DirectStorage } from './direct-storage.js';
 import { asNumeric, type H5NumericArray } from './dtype-map.js';
 import type { FrameGeometry } from './frame-geometry.js';
 import type { FrameSelection } from './frame-selection.js';
@@ -72,9 +72,10 @@ export interface BlockReader {
  * Yields the selected frames as blocks of at most blockFrames frames, one file open at a time.
  * With `keep`, the arrays of block i are reused for block i + keep (the consumer promised to be done
  * with it by then): reads then land in memory that is already mapped, several times faster than
- * fresh buffers, whose page faults dominated the read time.
+ * fresh buffers, whose page faults dominated the read time. With `pending`, blocks whose pixel values
+ * can be read by position are yielded unread, with `pending` runs (BlockReadOptions.pendingPixels).
  */
-export async function* iterateBlocks(reader: BlockReader, segments: Segment[], sel: FrameSelection, blockFrames: number, keep?: number, shared?: BlockRing): AsyncGenerator<FrameBlock> {
+export async function* iterateBlocks(reader: BlockReader, segments: Segment[], sel: FrameSelection, blockFrames: number, keep?: number, shared?: BlockRing, pending?: boolean): AsyncGenerator<FrameBlock> {
   await loadHdf5();
   let open: { index: number; h5: H5File; fd: number | null } | undefined;
   const close = (): void => {
@@ -102,6 +103,26 @@ export async function* iterateBlocks(reader: BlockReader, segments: Segment[], s
       readPiece(reader, f.h5, f.fd, piece, into, scratch);
     }
   };
+  // the ids here, the pixel values left to the consumer when every piece can be read by position and
+  // no frame may be empty; else everything here
+  const readRangePending = (into: FrameBlock, first: number, n: number): void => {
+    const pieces = planReads(segments, fpe, first, n);
+    let runs: PendingFrameRun[] | undefined = [];
+    for (const piece of pieces) {
+      const f = fileAt(piece.file);
+      readPieceIds(reader, f.h5, piece, into);
+      const more: PendingFrameRun[] | undefined = runs && pendingRuns(reader, f.fd, piece, into, scratch);
+      runs = more && runs ? runs.concat(more) : undefined;
+    }
+    if (runs) {
+      into.pending = { runs };
+      return;
+    }
+    for (const piece of pieces) {
+      const f = fileAt(piece.file);
+      readPiecePixels(reader, f.h5, f.fd, piece, into, scratch);
+    }
+  };
   // Strided selections are read in windows of consecutive frames (at most `window` frames, whole chunks
   // for compressed data) from which every stride-th frame is kept; measured on 512x128x2 u2 frames, an
   // HDF5 strided hyperslab costs ~7 ms a frame, a window ~0.2 ms a frame, a single-frame read ~1 ms.
@@ -116,7 +137,9 @@ export async function* iterateBlocks(reader: BlockReader, segments: Segment[], s
       const n = Math.min(blockFrames, sel.count - start);
       const block = ring.length ? reuseBlock(reader, ring, i % ring.length, start, n, shared?.allocate) : allocateBlock(reader, start, n);
       const first = sel.first + start * sel.stride;
-      if (sel.stride === 1) readRange(block, first, n);
+      delete block.pending;
+      if (sel.stride === 1 && pending) readRangePending(block, first, n);
+      else if (sel.stride === 1) readRange(block, first, n);
       else {
         for (let j = 0; j < n; j += perWindow) {
           const k = Math.min(perWindow, n - j);
@@ -232,22 +255,33 @@ export function allocateBlock(reader: BlockReader, firstFrame: number, n: number
 }
 
 function readPiece(reader: BlockReader, h5: H5File, fd: number | null, piece: ReadPiece, block: FrameBlock, scratch: Scratch): void {
+  readPiecePixels(reader, h5, fd, piece, block, scratch);
+  readPieceIds(reader, h5, piece, block);
+}
+
+/** A hyperslab of the piece's entries of one dataset (per frame: with the cell range), through h5wasm. */
+function pieceSlice(reader: BlockReader, h5: H5File, piece: ReadPiece, datasetPath: string, perFrame: boolean): Exclude<H5NumericArray, BigUint64Array | BigInt64Array> {
+  const state = reader.states[piece.file];
+  return plain(withHdf5Errors(
+    `${state.file}: reading ${absolutePath(datasetPath)} rows ${piece.entries[0]}..${piece.entries[1] - 1} failed`,
+    'the file may be damaged or need a filter plugin; check it with `detcal inspect`',
+    () => {
+      const ds = getDataset(h5, datasetPath);
+      if (!ds) throw new DetcalError('NOT_FOUND', `${state.file}: no dataset ${absolutePath(datasetPath)}`);
+      if (reader.geo.single) return asNumeric(ds.value, datasetPath);
+      const ranges = perFrame && piece.cells ? [piece.entries, piece.cells] : [piece.entries];
+      return asNumeric(ds.slice(ranges), datasetPath);
+    },
+  ));
+}
+
+/** The piece's pixel (and gain) values into the block: by position where the dataset allows it, else through h5wasm. */
+function readPiecePixels(reader: BlockReader, h5: H5File, fd: number | null, piece: ReadPiece, block: FrameBlock, scratch: Scratch): void {
   const { paths, geo } = reader;
   const state = reader.states[piece.file];
   const frameSize = geo.rows * geo.cols;
   const at = piece.out * frameSize;
-  const slice = (datasetPath: string, perFrame: boolean): H5NumericArray =>
-    withHdf5Errors(
-      `${state.file}: reading ${absolutePath(datasetPath)} rows ${piece.entries[0]}..${piece.entries[1] - 1} failed`,
-      'the file may be damaged or need a filter plugin; check it with `detcal inspect`',
-      () => {
-        const ds = getDataset(h5, datasetPath);
-        if (!ds) throw new DetcalError('NOT_FOUND', `${state.file}: no dataset ${absolutePath(datasetPath)}`);
-        if (geo.single) return asNumeric(ds.value, datasetPath);
-        const ranges = perFrame && piece.cells ? [piece.entries, piece.cells] : [piece.entries];
-        return asNumeric(ds.slice(ranges), datasetPath);
-      },
-    );
+  const slice = (datasetPath: string, perFrame: boolean) => pieceSlice(reader, h5, piece, datasetPath, perFrame);
 
   const direct = (st: DirectStorage | null | undefined, target: FrameBlock['data'] | NonNullable<FrameBlock['gain']>, gain?: Uint16Array): boolean => {
     if (fd === null || !st || geo.single) return false;
@@ -260,33 +294,92 @@ function readPiece(reader: BlockReader, h5: H5File, fd: number | null, piece: Re
   };
   if (direct(state.direct, block.data, geo.analogDigital ? (block.gain as Uint16Array) : undefined)) {
     if (!geo.analogDigital && block.gain && paths.gain && state.present.gain && !direct(state.directGain, block.gain)) {
-      block.gain.set(plain(slice(paths.gain, true)), at);
+      block.gain.set(slice(paths.gain, true), at);
     }
   } else if (geo.analogDigital) {
-    const raw = plain(slice(paths.data, true));
+    const raw = slice(paths.data, true);
     const gain = block.gain as Uint16Array;
     for (let k = 0; k < piece.n; k++) {
       block.data.set(raw.subarray(2 * k * frameSize, (2 * k + 1) * frameSize), at + k * frameSize);
       gain.set(raw.subarray((2 * k + 1) * frameSize, (2 * k + 2) * frameSize), at + k * frameSize);
     }
   } else {
-    block.data.set(plain(slice(paths.data, true)), at);
-    if (block.gain && paths.gain && state.present.gain && !direct(state.directGain, block.gain)) block.gain.set(plain(slice(paths.gain, true)), at);
+    block.data.set(slice(paths.data, true), at);
+    if (block.gain && paths.gain && state.present.gain && !direct(state.directGain, block.gain)) block.gain.set(slice(paths.gain, true), at);
   }
+}
 
+/** The piece's cell, train and pulse ids into the block. */
+function readPieceIds(reader: BlockReader, h5: H5File, piece: ReadPiece, block: FrameBlock): void {
+  const { paths } = reader;
+  const state = reader.states[piece.file];
+  const slice = (datasetPath: string, perFrame: boolean) => pieceSlice(reader, h5, piece, datasetPath, perFrame);
   const rowsOf = entryRows(piece);
-  if (paths.cellId && state.present.cellId) block.cellIds.set(plain(slice(paths.cellId, true)), piece.out);
+  if (paths.cellId && state.present.cellId) block.cellIds.set(slice(paths.cellId, true), piece.out);
   else if (piece.cells) fillCellPositions(block.cellIds, piece);
 
   if (paths.trainId && state.present.trainId) {
-    const ids = plain(slice(paths.trainId, state.trainIdPerFrame));
+    const ids = slice(paths.trainId, state.trainIdPerFrame);
     if (state.trainIdPerFrame) block.trainIds.set(ids, piece.out);
     else spreadPerEntry(block.trainIds, piece, (k) => ids[k]);
   } else if (state.trainIdOf) {
     const lookup = state.trainIdOf;
     spreadPerEntry(block.trainIds, piece, (k) => lookup(rowsOf[k]));
   }
-  if (block.pulseIds && paths.pulseId && state.present.pulseId) block.pulseIds.set(plain(slice(paths.pulseId, true)), piece.out);
+  if (block.pulseIds && paths.pulseId && state.present.pulseId) block.pulseIds.set(slice(paths.pulseId, true), piece.out);
+}
+
+/** Bytes at the start of each frame read to find a nonzero value before its pixels are left to the consumer. */
+const PROBE_BYTES = 4096;
+
+/**
+ * The piece's pixel (and gain) values as pending runs, or undefined when they cannot be left to the
+ * consumer: not readable by position as they lie in memory (h5wasm, widening u1 to u2, strided
+ * entries), or some frame has only zeros in its first PROBE_BYTES (it may be empty).
+ */
+function pendingRuns(reader: BlockReader, fd: number | null, piece: ReadPiece, block: FrameBlock, scratch: Scratch): PendingFrameRun[] | undefined {
+  const { geo, paths } = reader;
+  const state = reader.states[piece.file];
+  const st = state.direct;
+  if (fd === null || !st || geo.single) return undefined;
+  const ad = geo.analogDigital;
+  const asStored = (s: DirectStorage, target: FrameBlock['data'] | NonNullable<FrameBlock['gain']>): boolean => s.elementBytes === target.BYTES_PER_ELEMENT && directFits(s, target, ad);
+  if (!asStored(st, block.data) || (ad && !(block.gain instanceof Uint16Array))) return undefined;
+  const runs = directByteRuns(st, piece, geo.framesPerEntry);
+  if (!runs) return undefined;
+  const frameBytes = geo.rows * geo.cols * st.elementBytes;
+  const strideBytes = ad ? 2 * frameBytes : frameBytes;
+  const file = state.file;
+  const out: PendingFrameRun[] = [];
+  for (const r of runs) {
+    if (!framesHaveValues(fd, st, r.position, strideBytes, r.frames, frameBytes, scratch)) return undefined;
+    out.push({ file, into: 'data', frame: r.frame, frames: r.frames, position: r.position, strideBytes });
+    if (ad) out.push({ file, into: 'gain', frame: r.frame, frames: r.frames, position: r.position + frameBytes, strideBytes });
+  }
+  if (!ad && block.gain && paths.gain && state.present.gain) {
+    const sg = state.directGain;
+    if (!sg || !asStored(sg, block.gain)) return undefined;
+    const gainRuns = directByteRuns(sg, piece, geo.framesPerEntry);
+    if (!gainRuns) return undefined;
+    const gainBytes = geo.rows * geo.cols * sg.elementBytes;
+    for (const r of gainRuns) out.push({ file, into: 'gain', frame: r.frame, frames: r.frames, position: r.position, strideBytes: gainBytes });
+  }
+  return out;
+}
+
+/** True when each of `frames` frames (every strideBytes from `position`) has a nonzero value in its first PROBE_BYTES. */
+function framesHaveValues(fd: number, st: DirectStorage, position: number, strideBytes: number, frames: number, frameBytes: number, scratch: Scratch): boolean {
+  const n = Math.min(PROBE_BYTES, frameBytes);
+  if (scratch.bytes.byteLength < n) scratch.bytes = new Uint8Array(Math.max(n, 2 * scratch.bytes.byteLength));
+  const bytes = scratch.bytes;
+  const values = st.dtype === 'f4' ? new Float32Array(bytes.buffer, 0, n >> 2) : st.dtype === 'u2' ? new Uint16Array(bytes.buffer, 0, n >> 1) : bytes.subarray(0, n);
+  for (let f = 0; f < frames; f++) {
+    if (!readFully(fd, bytes, 0, n, position + f * strideBytes)) return false;
+    let nonzero = false;
+    for (let i = 0; i < values.length && !nonzero; i++) nonzero = values[i] !== 0;
+    if (!nonzero) return false;
+  }
+  return true;
 }
 
 /** Typed array h5wasm returned, with 8-byte integers converted to Float64Array so that .set() works. */

@@ -181,7 +181,7 @@ export async function openFrameSource(opts: FrameSourceOptions): Promise<FrameSo
     blocks: (opts?: BlockReadOptions) => {
       const limit = opts?.frames !== undefined ? Math.max(1, Math.floor(opts.frames)) : undefined;
       const sel = limit !== undefined && limit < selection.count ? { ...selection, count: limit } : selection;
-      return iterateBlocks(reader, segments, sel, limit !== undefined ? Math.min(blockFrames, limit) : blockFrames, opts?.keep, opts?.ring);
+      return iterateBlocks(reader, segments, sel, limit !== undefined ? Math.min(blockFrames, limit) : blockFrames, opts?.keep, opts?.ring, opts?.pendingPixels);
     },
     withBlockFrames: (n: number) => {
       checkBlockFrames(n);
