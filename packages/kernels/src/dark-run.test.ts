@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Random, type BlockRing, type FrameBlock, type FrameStream } from '@detcal/core';
+import { DetcalError, Random, type BlockReadOptions, type BlockRing, type FrameBlock, type FrameStream } from '@detcal/core';
 import { createCpuBackend } from './cpu-backend.js';
 import { closeDarkPassReuse, darkPass, type DarkPassReuse } from './dark-run.js';
 import { darkBadPixels } from './dark-bad-pixels.js';
@@ -62,6 +65,63 @@ describe('darkPass over analog + digital runs (compact pair accumulator)', () =>
       r.stdAdu.forEach((v, k) => expect(Math.abs(v - a.std[k])).toBeLessThan(1e-4));
       r.digitalMean!.forEach((v, k) => expect(Math.abs(v - d.mean[k])).toBeLessThan(1e-3));
       r.digitalStd!.forEach((v, k) => expect(Math.abs(v - d.std[k])).toBeLessThan(1e-4));
+    }
+  });
+
+  it('leaves reading to the workers when the stream can (pending blocks): the same statistics bit for bit, and a short file is a one-line error', async () => {
+    const { s, analog, digital } = stream(8, 5, nPixels, 10);
+    const nFrames = s.nFrames;
+    // the run as AGIPD stores it: each frame's analog then digital values, after a header
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'detcal-dark-pending-'));
+    const file = path.join(dir, 'run.bin');
+    const header = 512, frameBytes = 2 * nPixels;
+    const bytes = new Uint16Array(header / 2 + 2 * nFrames * nPixels);
+    for (let f = 0; f < nFrames; f++) {
+      bytes.set(analog.subarray(f * nPixels, (f + 1) * nPixels), header / 2 + 2 * f * nPixels);
+      bytes.set(digital.subarray(f * nPixels, (f + 1) * nPixels), header / 2 + (2 * f + 1) * nPixels);
+    }
+    fs.writeFileSync(file, bytes);
+    // the same run cut 3 frames short
+    const short = path.join(dir, 'short.bin');
+    fs.writeFileSync(short, bytes.subarray(0, bytes.length - 3 * 2 * nPixels));
+    const asked: Array<BlockReadOptions | undefined> = [];
+    const pendingStream = (from: string): FrameStream => ({
+      ...s,
+      async *blocks(opts?: BlockReadOptions): AsyncGenerator<FrameBlock> {
+        asked.push(opts);
+        for await (const b of s.blocks()) {
+          if (!opts?.pendingPixels) {
+            yield b;
+            continue;
+          }
+          const unread = (): Uint16Array => new Uint16Array(new SharedArrayBuffer(2 * b.nFrames * nPixels));
+          const position = header + 2 * b.firstFrame * frameBytes;
+          const runs = [
+            { file: from, into: 'data' as const, frame: 0, frames: b.nFrames, position, strideBytes: 2 * frameBytes },
+            { file: from, into: 'gain' as const, frame: 0, frames: b.nFrames, position: position + frameBytes, strideBytes: 2 * frameBytes },
+          ];
+          yield { ...b, data: unread(), gain: unread(), pending: { runs } };
+        }
+      },
+    });
+    try {
+      const inMemory = await darkPass(s, { backend: createCpuBackend(), nCells: 5, digital: true, threads: 1 });
+      for (const threads of [2, 1]) {
+        asked.length = 0;
+        const r = await darkPass(pendingStream(file), { backend: createCpuBackend(), nCells: 5, digital: true, threads });
+        // asked for only by a pair pass with workers, which read their pixel ranges themselves
+        expect(asked.map((o) => !!o?.pendingPixels)).toEqual([threads > 1]);
+        expect(Array.from(r.meanAdu)).toEqual(Array.from(inMemory.meanAdu));
+        expect(Array.from(r.stdAdu)).toEqual(Array.from(inMemory.stdAdu));
+        expect(Array.from(r.digitalMean!)).toEqual(Array.from(inMemory.digitalMean!));
+        expect(Array.from(r.digitalStd!)).toEqual(Array.from(inMemory.digitalStd!));
+      }
+      // the workers report the short read; the pass fails with it, naming the file
+      const failed = darkPass(pendingStream(short), { backend: createCpuBackend(), nCells: 5, digital: true, threads: 2 });
+      await expect(failed).rejects.toThrow(DetcalError);
+      await expect(failed).rejects.toThrow(/short\.bin: \d+ bytes at offset \d+ could not be read .*copy the file again/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -4,7 +4,7 @@
  * detector plugin's dark step, once per gain-stage run and once per common-mode iteration.
  * Memory: the accumulator (28 bytes per cell and pixel, twice with digital values) plus one block.
  */
-import { DetcalError, type BlockRing, type FrameBlock, type FrameStream } from '@detcal/core';
+import { DetcalError, readPendingPixels, type BlockRing, type FrameBlock, type FrameStream, type PendingFrameRun } from '@detcal/core';
 import type { BlockData, ComputeBackend } from './compute-backend.js';
 import { createDarkAccumulator, type DarkAccumulator } from './dark-accumulator.js';
 import { accumulateDarkPairCpu, createDarkPairAccumulator, finalizeDarkPairCpu, registerDarkPairFrames, type DarkPairAccumulator } from './dark-pair-accumulator.js';
@@ -370,14 +370,19 @@ async function withPassState<T>(opts: DarkPassOptions, run: (state: { current?: 
   }
 }
 
-async function accumulateBlock(st: PassState, opts: DarkPassOptions, block: FrameBlock, values: BlockData, mask: Uint8Array | undefined, nPixels: number): Promise<void> {
+/**
+ * Accumulates one block. `pending`: the block's pixel values are not read yet (BlockReadOptions.pendingPixels);
+ * the workers of a pair pass read their pixel ranges themselves, else they are read here first.
+ */
+async function accumulateBlock(st: PassState, opts: DarkPassOptions, block: FrameBlock, values: BlockData, mask: Uint8Array | undefined, nPixels: number, pending?: PendingFrameRun[]): Promise<void> {
   const n = block.nFrames;
+  if (pending && !(st.kind === 'pair' && st.pool)) readPendingPixels(block, pending);
   if (st.kind === 'pair') {
     if (!(values instanceof Uint16Array) || !(block.gain instanceof Uint16Array)) {
       throw new DetcalError('BAD_INPUT', `frames ${block.firstFrame}..${block.firstFrame + n - 1}: the values changed element type within the run (u2 expected); give files written the same way`);
     }
     const first = registerDarkPairFrames(st.pair, block.cellIds, n);
-    if (st.pool) await st.pool.submitPair(values, block.gain, block.cellIds, first, n);
+    if (st.pool) await st.pool.submitPair(values, block.gain, block.cellIds, first, n, pending);
     else accumulateDarkPairCpu(st.pair, values, block.gain, block.cellIds, first, n, 0, nPixels);
     return;
   }
@@ -421,10 +426,15 @@ async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { c
     const reuse = opts.reuse;
     reuse.ring ??= { slots: [], allocate: (bytes) => (reuse.pair ? pairBlockMemory(reuse.pair, bytes) : undefined) };
   }
-  for await (const raw of stream.blocks({ keep: BLOCKS_IN_FLIGHT, ring: opts.reuse?.ring ?? opts.ring })) {
+  // the workers of a pair pass read their pixel ranges of each block themselves: the reading is split
+  // between them instead of done by this thread alone
+  const pendingPixels = pairOptions(opts) && passThreads(opts) > 1;
+  for await (const raw of stream.blocks({ keep: BLOCKS_IN_FLIGHT, ring: opts.reuse?.ring ?? opts.ring, pendingPixels })) {
     const bytes = raw.data.byteLength + (raw.gain?.byteLength ?? 0);
+    // no frame of a pending block is empty (BlockReadOptions.pendingPixels)
+    const pending = raw.pending?.runs;
     let block = raw;
-    if (skipEmpty) {
+    if (skipEmpty && !pending) {
       const r = dropEmptyFrames(raw, nPixels);
       block = r.block;
       emptyFrames += r.dropped;
@@ -438,8 +448,10 @@ async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { c
       framesPerCell[c]++;
     }
     if (n > 0) {
+      state.current ??= createPassState(opts, nPixels, block);
       let values: BlockData = block.data;
       let mask = opts.mask;
+      if (pending && opts.transform) readPendingPixels(block, pending); // not asked for: a stream's own choice
       if (opts.transform) {
         if (scratch.length < n * nPixels) scratch = new Float32Array(n * nPixels);
         if (opts.excludeValues) {
@@ -450,8 +462,7 @@ async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { c
         }
         values = opts.transform(block, scratch.subarray(0, n * nPixels), opts.excludeValues ? mask : undefined);
       }
-      state.current ??= createPassState(opts, nPixels, block);
-      await accumulateBlock(state.current, opts, block, values, mask, nPixels);
+      await accumulateBlock(state.current, opts, block, values, mask, nPixels, opts.transform ? undefined : pending);
       frames += n;
     }
     opts.progress?.(raw.nFrames, bytes, phase);

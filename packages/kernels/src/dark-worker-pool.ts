@@ -5,6 +5,7 @@
  * reading into reused buffers needs keep >= BLOCKS_QUEUED + 1). Memory: two block slots on top of the state.
  */
 import type { Worker } from 'node:worker_threads';
+import { DetcalError, readPendingPixels, type DetcalErrorCode, type PendingFrameRun } from '@detcal/core';
 import type { BlockData, GainData } from './compute-backend.js';
 import type { DarkAccumulator } from './dark-accumulator.js';
 import { darkWorkerUrl, takeWorker } from './worker-spares.js';
@@ -36,7 +37,7 @@ interface InFlight {
 /** A pool of dark-accumulation workers bound to shared accumulators (two DarkAccumulators, or one DarkPairAccumulator). */
 export class DarkWorkerPool {
   private readonly workers: Worker[] = [];
-  private readonly slots: Slot[] = [{}, {}];
+  private readonly slots: Slot[] = Array.from({ length: BLOCKS_QUEUED }, () => ({}));
   /** Blocks (and finishing steps) posted and not yet done by every worker: id -> workers left and how to settle. */
   private readonly inFlight = new Map<number, InFlight>();
   private nCells: number;
@@ -62,7 +63,11 @@ export class DarkWorkerPool {
     for (let t = 0; t < threads; t++) {
       const w = takeWorker(darkWorkerUrl());
       w.on('error', (err) => this.fail(err));
-      w.on('message', (m: number | DarkWorkerFinishReply) => (typeof m === 'number' ? this.finished(m) : this.finished(m.id, m.counts)));
+      w.on('message', (m: number | DarkWorkerFinishReply) => {
+        if (typeof m === 'number') this.finished(m);
+        else if (m.failure) this.fail(new DetcalError(m.failure.code as DetcalErrorCode, m.failure.message));
+        else this.finished(m.id, m.counts);
+      });
       this.workers.push(w);
     }
     this.bind(analog, digital);
@@ -96,7 +101,7 @@ export class DarkWorkerPool {
   /** Waits for the block in flight, then hands this block to every worker (returns before they finish). */
   async submit(data: BlockData, cellIds: Uint16Array, nFrames: number, opts: { gain?: GainData; acceptGain?: number | readonly number[]; mask?: Uint8Array }): Promise<void> {
     await this.room();
-    const slot = this.slots[this.nextBlock++ % 2];
+    const slot = this.slots[this.nextBlock++ % BLOCKS_QUEUED];
     // Shared inputs are posted as they are (the reader allocates a new block each time, so nothing
     // overwrites them while the workers read); others are copied into this slot, which is free again
     // because the block that used it two submits ago has been accumulated (awaited above).
@@ -119,17 +124,23 @@ export class DarkWorkerPool {
    * @param cellIds - cell id per frame
    * @param first - registerDarkPairFrames of this block (called on this thread)
    * @param nFrames - frames in the block
+   * @param pending - the block's values are not read yet (FrameBlock.pending): each worker reads its pixel range of them first
    */
-  async submitPair(data: Uint16Array, gain: Uint16Array, cellIds: Uint16Array, first: Uint8Array, nFrames: number): Promise<void> {
+  async submitPair(data: Uint16Array, gain: Uint16Array, cellIds: Uint16Array, first: Uint8Array, nFrames: number, pending?: readonly PendingFrameRun[]): Promise<void> {
     await this.room();
-    const slot = this.slots[this.nextBlock++ % 2];
+    if (pending && !(data.buffer instanceof SharedArrayBuffer && gain.buffer instanceof SharedArrayBuffer)) {
+      // the workers could not read into these arrays: read here (blocks from @detcal/hdf5 are shared)
+      readPendingPixels({ data, gain, rows: 1, cols: data.length / nFrames }, pending);
+      pending = undefined;
+    }
+    const slot = this.slots[this.nextBlock++ % BLOCKS_QUEUED];
     const sharedData = sharedCopy(data, slot.data as Uint16Array | undefined);
     if (sharedData !== data) slot.data = sharedData;
     const sharedGain = sharedCopy(gain, slot.gain as Uint16Array | undefined);
     if (sharedGain !== gain) slot.gain = sharedGain;
     // a block read into the accumulator's memory: the workers are told where (their views of it are other objects)
     const at = this.pair ? pairBlockOffsets(this.pair, sharedData, sharedGain) : undefined;
-    this.post({ type: 'pair-block', data: sharedData, gain: sharedGain, cellIds: cellIds.slice(), first, nFrames, at });
+    this.post({ type: 'pair-block', data: sharedData, gain: sharedGain, cellIds: cellIds.slice(), first, nFrames, at, pending });
   }
 
   /** Waits until fewer than BLOCKS_QUEUED blocks are in flight (so the slot of the block two submits ago is free again). */

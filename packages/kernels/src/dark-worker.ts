@@ -3,6 +3,7 @@
  * main thread posts into accumulators that live on SharedArrayBuffers (no copies of the state).
  */
 import { parentPort } from 'node:worker_threads';
+import { DetcalError, readPendingPixels, type PendingFrameRun } from '@detcal/core';
 import { accumulateDarkRangeCpu, finalizeDarkRangeCpu } from './cpu-dark.js';
 import { zeroDarkRange, type DarkAccumulator } from './dark-accumulator.js';
 import { accumulateDarkPairCpu, finalizeDarkPairCpu, finalizeDarkPairRange, type DarkPairAccumulator, type DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
@@ -31,6 +32,8 @@ export interface DarkWorkerPairBlock {
   nFrames: number;
   /** Where data and gain lie in the pair accumulator's memory, when the reader put them there. */
   at?: PairBlockOffsets;
+  /** The values are not read yet: read this worker's pixel range of them first (FrameBlock.pending). */
+  pending?: readonly PendingFrameRun[];
 }
 
 /** One block to accumulate (arrays are views on shared slots). */
@@ -103,10 +106,11 @@ export interface RuleInputs {
   stdAdu: FloatArray;
 }
 
-/** Reply to a pair-finish: the block id and the bad-pixel counts of the worker's cells. */
+/** Reply to a pair-finish: the block id and the bad-pixel counts of the worker's cells; or why a block failed (a user-facing error). */
 export interface DarkWorkerFinishReply {
   id: number;
   counts?: DarkBadPixelCounts;
+  failure?: { code: string; message: string };
 }
 
 let init: DarkWorkerInit | undefined;
@@ -158,6 +162,16 @@ parentPort?.on('message', (msg: DarkWorkerMessage) => {
   }
   if (msg.type === 'pair-block') {
     if (!pair) throw new Error('dark worker: pair block without a pair accumulator');
+    if (msg.pending) {
+      try {
+        readPendingPixels({ data: msg.data, gain: msg.gain, rows: 1, cols: pair.nPixels }, msg.pending, p0, p1);
+      } catch (err) {
+        if (!(err instanceof DetcalError)) throw err;
+        const reply: DarkWorkerFinishReply = { id: msg.id, failure: { code: err.code, message: err.message } };
+        parentPort?.postMessage(reply);
+        return;
+      }
+    }
     accumulateDarkPairCpu(pair, msg.data, msg.gain, msg.cellIds, msg.first, msg.nFrames, p0, p1, msg.at);
     parentPort?.postMessage(msg.id);
     return;
