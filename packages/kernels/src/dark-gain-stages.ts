@@ -196,6 +196,17 @@ export async function characterizeGainStages(request: DarkRequest, spec: GainSta
   const badPixels = new Uint32Array(shared ? new SharedArrayBuffer(4 * runs.length * n) : new ArrayBuffer(4 * runs.length * n));
   const flagged: DarkBadPixelCounts[] = [];
   const stages: DarkPassResult[] = [];
+  // once a stage is finished (its rules done by the workers): NO_DARK_DATA and the thresholds with the stage
+  // before it, in stage order; while later stages are read (this thread mostly waits for the workers then)
+  const complete = async (s: number): Promise<void> => {
+    const st = stages[s];
+    await st.finished;
+    // a uniform pass's per-pixel count is only built when read: not needed then
+    flagNoDarkData(badPixels.subarray(s * n, (s + 1) * n), 0, nCells, nPixels, st.framesPerCell, st.uniformCount ? undefined : st.count);
+    flagged.push(st.flagged as DarkBadPixelCounts);
+    if (s > 0) spec.onStagePair?.(s, stages, badPixels);
+  };
+  let completed: Promise<void> = Promise.resolve();
   try {
     for (let s = 0; s < runs.length; s++) {
       const st = await darkPass(runs[s], {
@@ -206,15 +217,10 @@ export async function characterizeGainStages(request: DarkRequest, spec: GainSta
         deferFinish: true,
       });
       stages.push(st);
+      completed = completed.then(() => complete(s));
+      completed.catch(() => undefined); // surfaces where it is awaited below; a failing later pass throws first
     }
-    for (let s = 0; s < runs.length; s++) {
-      const st = stages[s];
-      await st.finished;
-      // a uniform pass's per-pixel count is only built when read: not needed then
-      flagNoDarkData(badPixels.subarray(s * n, (s + 1) * n), 0, nCells, nPixels, st.framesPerCell, st.uniformCount ? undefined : st.count);
-      flagged.push(st.flagged as DarkBadPixelCounts);
-      if (s > 0) spec.onStagePair?.(s, stages, badPixels);
-    }
+    await completed;
   } finally {
     await closeDarkPassReuse(reuse); // stops the workers and drops the accumulator, also when a pass failed
   }
