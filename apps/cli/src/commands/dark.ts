@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Args, Flags } from '@oclif/core';
 import type { Conditions } from '@detcal/core';
+import { prestartDarkWorkers } from '@detcal/kernels';
 import { BaseCommand } from '../base-command.js';
 import { formatBytes } from '../lib/format-table.js';
 import { parseKeyValues } from '../lib/parse-key-values.js';
@@ -61,6 +62,8 @@ European XFEL dark notebooks' values; change any with --param NAME=VALUE (see th
 
   async run(): Promise<(DarkReport & { stored?: Array<{ id: number; ctype: string; path: string }>; plots?: string[] }) | { parameters: unknown }> {
     const { args, argv, flags } = await this.parse(Dark);
+    // the accumulation workers load their modules on the idle core while the detector plugin and the runs load (runDark takes them)
+    if (!flags['help-params'] && flags.backend !== 'gpu' && flags.threads > 1) prestartDarkWorkers(flags.threads);
     const plugin = await this.detector(args.detector, flags.plugin);
     if (flags['help-params']) {
       const params = plugin.darkParameters ?? {};
