@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DetcalError } from './errors.js';
-import { readPendingPixels } from './pending-pixel-read.js';
+import { pendingFrameReader, readPendingPixels } from './pending-pixel-read.js';
 import type { PendingFrameRun } from './plugin-types.js';
 
 // A file of 5 interleaved (analog, digital) frames of 3 x 4 u2 values after a 100-byte header:
@@ -78,5 +78,38 @@ describe('readPendingPixels', () => {
     expect(() => readPendingPixels(block, runs(0, 2, 0))).toThrow(/does not fit the block/);
     expect(() => readPendingPixels(block, runs(0, 1, 0))).toThrow(/without a gain array/);
     expect(() => readPendingPixels(block, [], 3, 13)).toThrow(RangeError);
+  });
+});
+
+describe('pendingFrameReader', () => {
+  it('reads a pixel range of single frames, in any order, to any place', () => {
+    const reader = pendingFrameReader(runs(1, 4, 0), { data: 2, gain: 2 }, 4, 8);
+    try {
+      const scratch = new Uint8Array(64).fill(9);
+      // block frame 2 is file frame 3; its pixels 4..7 to bytes 10 (values) and 40 (gain values)
+      reader.read(2, scratch, 10, scratch, 40);
+      const view = new DataView(scratch.buffer);
+      expect([0, 1, 2, 3].map((k) => view.getUint16(10 + 2 * k, true))).toEqual([3004, 3005, 3006, 3007]);
+      expect([0, 1, 2, 3].map((k) => view.getUint16(40 + 2 * k, true))).toEqual([3104, 3105, 3106, 3107]);
+      expect(scratch[9]).toBe(9);
+      expect(scratch[18]).toBe(9);
+      reader.read(0, scratch, 0, scratch, 20);
+      expect(view.getUint16(0, true)).toBe(1004);
+      expect(() => reader.read(4, scratch, 0, scratch, 20)).toThrow(/frame 4 is not in the pending block/);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('names the file when a frame lies beyond its end', () => {
+    const reader = pendingFrameReader(runs(3, 3, 0), { data: 2, gain: 2 }, 0, nPixels);
+    try {
+      const to = new Uint16Array(2 * nPixels);
+      reader.read(1, to, 0, to, 2 * nPixels);
+      expect(to[0]).toBe(4000);
+      expect(() => reader.read(2, to, 0, to, 2 * nPixels)).toThrow(/ad\.bin: \d+ bytes at offset \d+ could not be read/);
+    } finally {
+      reader.close();
+    }
   });
 });

@@ -53,6 +53,60 @@ export function readPendingPixels(block: PendingTarget, runs: readonly PendingFr
   }
 }
 
+/** Reads single frames of a pending block anywhere (pendingFrameReader). */
+export interface PendingFrameReader {
+  /**
+   * Reads pixels [p0, p1) of block frame `frame`: its values to byte `dataAt` of `data` and its gain values
+   * to byte `gainAt` of `gain` (where pixel p0 goes; a kernel's scratch, or the block's own arrays).
+   */
+  read(frame: number, data: NodeJS.ArrayBufferView, dataAt: number, gain: NodeJS.ArrayBufferView | undefined, gainAt: number): void;
+  /** Closes the files it opened. */
+  close(): void;
+}
+
+/**
+ * A reader of pixels [p0, p1) of single frames of a pending block, in any order and to any place: a
+ * consumer that adds a block's frames grouped by memory cell reads each group into a small scratch just
+ * before it adds it, instead of reading the whole block into memory first.
+ * @param runs - block.pending.runs
+ * @param valueBytes - bytes per value of the block's data and gain arrays
+ * @param p0 - first pixel
+ * @param p1 - end pixel (exclusive)
+ */
+export function pendingFrameReader(runs: readonly PendingFrameRun[], valueBytes: { data: number; gain?: number }, p0: number, p1: number): PendingFrameReader {
+  if (!(Number.isInteger(p0) && Number.isInteger(p1) && p0 >= 0 && p0 <= p1)) throw new RangeError(`bad pixel range [${p0}, ${p1})`);
+  const byFrame = new Map<number, PendingFrameRun[]>();
+  for (const run of runs) {
+    for (let k = 0; k < run.frames; k++) {
+      const list = byFrame.get(run.frame + k);
+      if (list) list.push(run);
+      else byFrame.set(run.frame + k, [run]);
+    }
+  }
+  const fds = new Map<string, number>();
+  return {
+    read(frame, data, dataAt, gain, gainAt): void {
+      const list = byFrame.get(frame);
+      if (!list) throw new DetcalError('INTERNAL', `frame ${frame} is not in the pending block`);
+      for (const run of list) {
+        const bpe = run.into === 'data' ? valueBytes.data : valueBytes.gain;
+        const target = run.into === 'data' ? data : gain;
+        if (!target || bpe === undefined) throw new DetcalError('INTERNAL', `${run.file}: a pending read of gain values without a place for them`);
+        let fd = fds.get(run.file);
+        if (fd === undefined) {
+          fd = openForReading(run.file);
+          fds.set(run.file, fd);
+        }
+        readAll(fd, run.file, target, run.into === 'data' ? dataAt : gainAt, (p1 - p0) * bpe, run.position + (frame - run.frame) * run.strideBytes + p0 * bpe);
+      }
+    },
+    close(): void {
+      for (const fd of fds.values()) fs.closeSync(fd);
+      fds.clear();
+    },
+  };
+}
+
 function openForReading(file: string): number {
   try {
     return fs.openSync(file, 'r');

@@ -14,7 +14,7 @@
  * A cell's first frame of a pass (registerDarkPairFrames) sets its reference and starts its sums over,
  * so a state is reused by the next pass without zeroing, and fresh pages are written before read.
  */
-import { DetcalError, ensure } from '@detcal/core';
+import { DetcalError, ensure, type PendingFrameReader } from '@detcal/core';
 import type { FloatArray } from './compute-backend.js';
 import { framesByCell } from './frames-by-cell.js';
 import { accumulateDarkPairSimd, allocateDarkPairWasm, finalizeDarkPairSimd, type DarkPairWasmState, type PairBlockOffsets } from './dark-pair-simd.js';
@@ -111,6 +111,7 @@ export function registerDarkPairFrames(state: DarkPairAccumulator, cellIds: Uint
  * @param p0 - first pixel (inclusive)
  * @param p1 - end pixel (exclusive)
  * @param at - where data and gain lie in the state's WebAssembly memory, when they were read there (pairBlockMemory)
+ * @param pending - the block is not read yet (FrameBlock.pending): its frames are read from the files as they are added
  */
 export function accumulateDarkPairCpu(
   state: DarkPairAccumulator,
@@ -122,6 +123,7 @@ export function accumulateDarkPairCpu(
   p0: number,
   p1: number,
   at?: PairBlockOffsets,
+  pending?: PendingFrameReader,
 ): void {
   const nPixels = state.nPixels;
   if (data.length !== nFrames * nPixels || gain.length !== data.length) {
@@ -130,7 +132,9 @@ export function accumulateDarkPairCpu(
   ensure(Number.isInteger(p0) && Number.isInteger(p1) && 0 <= p0 && p0 <= p1 && p1 <= nPixels, `dark pair: pixel range [${p0}, ${p1}) is not inside [0, ${nPixels})`);
   ensure(first.length >= nFrames && cellIds.length >= nFrames, `dark pair: ${first.length} first-frame flags and ${cellIds.length} cell ids for ${nFrames} frames`, 'SHAPE_MISMATCH');
   const cells = framesByCell(cellIds, nFrames, state.nCells);
-  if (accumulateDarkPairSimd(state, data, gain, first, cells, p0, p1, at)) return;
+  if (accumulateDarkPairSimd(state, data, gain, first, cells, p0, p1, at, pending)) return;
+  // without the SIMD kernel a pending block is read into its own arrays first
+  for (let f = 0; pending && f < nFrames; f++) pending.read(f, data, 2 * (f * nPixels + p0), gain, 2 * (f * nPixels + p0));
   // Frames of one cell are added together, up to four at a time: the state is then loaded and stored
   // once per four values instead of once per value (2x faster when a block holds several trains).
   const ref = state.ref, sum = state.sum, sumSq = state.sumSq;

@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Random } from '@detcal/core';
+import { pendingFrameReader, Random, type PendingFrameRun } from '@detcal/core';
 import { accumulateDarkPairCpu, createDarkPairAccumulator, registerDarkPairFrames, type DarkPairAccumulator } from './dark-pair-accumulator.js';
 import { darkPairSimdSupported, pairBlockMemory } from './dark-pair-simd.js';
 import { DarkWorkerPool } from './dark-worker-pool.js';
@@ -119,6 +122,53 @@ describe('dark pair accumulation with WebAssembly SIMD', () => {
     feed(fresh, next);
     expect(fresh.framesPerCell[3]).toBe(7);
     expectSameState(stale, fresh);
+  });
+
+  it.each([
+    ['SIMD: through the scratch, the block untouched', true],
+    ['JS: into the block first', false],
+  ])('adds pending blocks read from their file frame by frame (%s), as the values in memory', (_kind, wasm) => {
+    const nPixels = 45, nCells = 3;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'detcal-pair-pending-'));
+    try {
+      const rng = new Random(11);
+      const blocks = [0, 1, 2].map((b) => block(nPixels, nCells, 3, rng, b, false));
+      // each block in its own file, frames as AGIPD stores them: analog then digital values, after a header
+      const files = blocks.map(({ data, gain, nFrames }, b) => {
+        const out = new Uint16Array(8 + 2 * nFrames * nPixels);
+        for (let f = 0; f < nFrames; f++) {
+          out.set(data.subarray(f * nPixels, (f + 1) * nPixels), 8 + 2 * f * nPixels);
+          out.set(gain.subarray(f * nPixels, (f + 1) * nPixels), 8 + (2 * f + 1) * nPixels);
+        }
+        const file = path.join(dir, `b${b}.bin`);
+        fs.writeFileSync(file, out);
+        return file;
+      });
+      const fromMemory = createDarkPairAccumulator(nCells, nPixels, { wasm: false });
+      const fromFiles = createDarkPairAccumulator(nCells, nPixels, { wasm });
+      blocks.forEach(({ data, gain, cellIds, nFrames }, b) => {
+        const stride = 4 * nPixels;
+        const runs: PendingFrameRun[] = [
+          { file: files[b], into: 'data', frame: 0, frames: nFrames, position: 16, strideBytes: stride },
+          { file: files[b], into: 'gain', frame: 0, frames: nFrames, position: 16 + 2 * nPixels, strideBytes: stride },
+        ];
+        const first = registerDarkPairFrames(fromMemory, cellIds, nFrames);
+        registerDarkPairFrames(fromFiles, cellIds, nFrames);
+        accumulateDarkPairCpu(fromMemory, data, gain, cellIds, first, nFrames, 0, nPixels);
+        const unread = { data: new Uint16Array(data.length), gain: new Uint16Array(gain.length) };
+        for (const [p0, p1] of [[0, 13], [13, 45]]) {
+          const reader = pendingFrameReader(runs, { data: 2, gain: 2 }, p0, p1);
+          accumulateDarkPairCpu(fromFiles, unread.data, unread.gain, cellIds, first, nFrames, p0, p1, undefined, reader);
+          reader.close();
+        }
+        expect(unread.data.some((v) => v !== 0)).toBe(!wasm);
+        if (!wasm) expect(Array.from(unread.gain)).toEqual(Array.from(gain));
+      });
+      expectSameState(fromFiles, fromMemory);
+      expect(fromFiles.framesPerCell[0]).toBe(9);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads blocks in place from the accumulator\'s memory (pairBlockMemory), in-process and on two workers, with the JS state', async () => {

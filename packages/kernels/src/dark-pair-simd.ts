@@ -2,8 +2,9 @@
  * WebAssembly SIMD path of the pair accumulation (dark-pair-simd-wat.ts describes the kernel). The
  * accumulator's arrays then live in one WebAssembly.Memory (shared for worker threads) together with
  * a scratch of 16 frame slots: per cell, a thread copies the chunk's frames of its pixel range into
- * the scratch (blocks live on other buffers the module cannot reach) and the kernel adds them to the
- * state. Where WebAssembly SIMD is missing, or the state would not fit in 4 GiB, the accumulator is
+ * the scratch (blocks live on other buffers the module cannot reach), or reads them there from the
+ * run's files (pending blocks), and the kernel adds them to the state; blocks read into the memory
+ * itself (pairBlockMemory) are added where they lie. Where WebAssembly SIMD is missing, or the state would not fit in 4 GiB, the accumulator is
  * allocated on plain buffers and the JS kernel runs instead.
  * Finalizing also runs in the module: the outputs (float32 arrays on buffers the module cannot reach)
  * are written in chunks into four of the scratch slots, each chunk then copied out with
@@ -15,6 +16,7 @@ export type { WasmMemory } from './wasm-simd-support.js';
 import type { DarkPairAccumulator, DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
 import { DARK_PAIR_SIMD_MAX_FRAMES } from './dark-pair-simd-wat.js';
 import type { CellOrder } from './frames-by-cell.js';
+import type { PendingFrameReader } from '@detcal/core';
 import { DARK_PAIR_SIMD_SHARED_WASM, DARK_PAIR_SIMD_WASM } from './dark-pair-simd-wasm.js';
 
 /** Where the SIMD kernel finds a pair accumulator: its memory and the frame scratch in it. */
@@ -139,6 +141,7 @@ function instanceFor(wasm: DarkPairWasmState): Kernels | undefined {
  * @param p0 - first pixel (inclusive)
  * @param p1 - end pixel (exclusive)
  * @param at - where data and gain lie in the state's memory (pairBlockOffsets of the allocating thread; default: found from the arrays)
+ * @param pending - the block is not read (FrameBlock.pending): each chunk's frames are read from the files into the scratch (data and gain are not used)
  * @returns false (nothing done) when the state has no wasm memory or this thread cannot run the kernel
  */
 export function accumulateDarkPairSimd(
@@ -150,6 +153,7 @@ export function accumulateDarkPairSimd(
   p0: number,
   p1: number,
   at?: PairBlockOffsets,
+  pending?: PendingFrameReader,
 ): boolean {
   const wasm = state.wasm;
   const inst = wasm && instanceFor(wasm);
@@ -160,9 +164,15 @@ export function accumulateDarkPairSimd(
   const scratch = wasm.scratch;
   const slotBytes = 2 * nPixels;
   const scr = scratch.byteOffset + 2 * p0;
-  // blocks read into this memory are added where they lie; others are copied into the scratch first
-  const lies = at ?? pairBlockOffsets(state, data, gain);
+  // blocks read into this memory are added where they lie; others are copied into the scratch first, and the
+  // frames of a pending block are read there (a few hundred kB, still in the cache when the kernel adds them)
+  const lies = pending ? undefined : (at ?? pairBlockOffsets(state, data, gain));
   const inPlace = lies !== undefined;
+  const memory = new Uint8Array(wasm.memory.buffer);
+  const toScratch = (f: number, j: number): void => {
+    if (pending) pending.read(f, memory, scr + 2 * j * slotBytes, memory, scr + (2 * j + 1) * slotBytes);
+    else copyFrame(scratch, data, gain, f * nPixels, j, nPixels, p0, p1);
+  };
   const dataAt = (lies?.data ?? 0) + 2 * p0, gainAt = (lies?.gain ?? 0) + 2 * p0;
   const refAt = state.ref.byteOffset, sumAt = state.sum.byteOffset, sqAt = state.sumSq.byteOffset;
   const { order, start } = cells;
@@ -179,7 +189,7 @@ export function accumulateDarkPairSimd(
       const f = order[i++];
       if (inPlace) inst.setRef(refAt + 4 * base, dataAt + f * slotBytes, gainAt + f * slotBytes, count);
       else {
-        copyFrame(scratch, data, gain, f * nPixels, 0, nPixels, p0, p1);
+        toScratch(f, 0);
         inst.setRef(refAt + 4 * base, scr, scr + slotBytes, count);
       }
       fresh = 1;
@@ -201,7 +211,7 @@ export function accumulateDarkPairSimd(
           args[5 + 2 * j] = dataAt + f * slotBytes;
           args[6 + 2 * j] = gainAt + f * slotBytes;
         } else {
-          copyFrame(scratch, data, gain, f * nPixels, j, nPixels, p0, p1);
+          toScratch(f, j);
           args[5 + 2 * j] = scr + 2 * j * slotBytes;
           args[6 + 2 * j] = scr + (2 * j + 1) * slotBytes;
         }

@@ -3,7 +3,7 @@
  * main thread posts into accumulators that live on SharedArrayBuffers (no copies of the state).
  */
 import { parentPort } from 'node:worker_threads';
-import { DetcalError, readPendingPixels, type PendingFrameRun } from '@detcal/core';
+import { DetcalError, pendingFrameReader, type PendingFrameRun } from '@detcal/core';
 import { accumulateDarkRangeCpu, finalizeDarkRangeCpu } from './cpu-dark.js';
 import { zeroDarkRange, type DarkAccumulator } from './dark-accumulator.js';
 import { accumulateDarkPairCpu, finalizeDarkPairCpu, finalizeDarkPairRange, type DarkPairAccumulator, type DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
@@ -162,17 +162,18 @@ parentPort?.on('message', (msg: DarkWorkerMessage) => {
   }
   if (msg.type === 'pair-block') {
     if (!pair) throw new Error('dark worker: pair block without a pair accumulator');
-    if (msg.pending) {
-      try {
-        readPendingPixels({ data: msg.data, gain: msg.gain, rows: 1, cols: pair.nPixels }, msg.pending, p0, p1);
-      } catch (err) {
-        if (!(err instanceof DetcalError)) throw err;
-        const reply: DarkWorkerFinishReply = { id: msg.id, failure: { code: err.code, message: err.message } };
-        parentPort?.postMessage(reply);
-        return;
-      }
+    // a pending block: this worker reads its pixel range of each chunk of frames just before adding it
+    const reader = msg.pending && pendingFrameReader(msg.pending, { data: 2, gain: 2 }, p0, p1);
+    try {
+      accumulateDarkPairCpu(pair, msg.data, msg.gain, msg.cellIds, msg.first, msg.nFrames, p0, p1, msg.at, reader);
+    } catch (err) {
+      if (!(err instanceof DetcalError)) throw err;
+      const reply: DarkWorkerFinishReply = { id: msg.id, failure: { code: err.code, message: err.message } };
+      parentPort?.postMessage(reply);
+      return;
+    } finally {
+      reader?.close();
     }
-    accumulateDarkPairCpu(pair, msg.data, msg.gain, msg.cellIds, msg.first, msg.nFrames, p0, p1, msg.at);
     parentPort?.postMessage(msg.id);
     return;
   }
