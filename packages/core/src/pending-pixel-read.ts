@@ -5,10 +5,19 @@
  */
 import fs from 'node:fs';
 import { DetcalError } from './errors.js';
-import type { FrameBlock, PendingFrameRun } from './plugin-types.js';
+import type { PendingFrameRun } from './plugin-types.js';
 
-/** The block arrays a pending read fills. */
-export type PendingTarget = Pick<FrameBlock, 'data' | 'gain' | 'rows' | 'cols'>;
+/** The block arrays a pending read fills (a block's, or copies of its layout). */
+export interface PendingTarget {
+  /** Receives the values, frame-major. */
+  data: Uint8Array | Uint16Array | Float32Array;
+  /** Receives the gain values, same layout. */
+  gain?: Uint8Array | Uint16Array;
+  /** Rows of a frame. */
+  rows: number;
+  /** Columns of a frame. */
+  cols: number;
+}
 
 /**
  * Reads pixels [p0, p1) of every frame of the runs into the block's arrays (whole frames in one read

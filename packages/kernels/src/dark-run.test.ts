@@ -240,6 +240,54 @@ describe('darkPass with gain acceptance (general accumulators, Jungfrau-like)', 
     };
   }
 
+  it('the workers read their pixel ranges of pending blocks (values and u1 gain values from two datasets): the same statistics as in memory', async () => {
+    const run = gainStream(12, 1, 9);
+    const blocks: FrameBlock[] = [];
+    for await (const b of run.blocks()) blocks.push(b);
+    // the file: all values (u2, frame after frame), then all gain values (u1)
+    const nFrames = run.nFrames;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'detcal-dark-pending-gain-'));
+    const file = path.join(dir, 'run.bin');
+    const values = Buffer.concat(blocks.map((b) => Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength)));
+    const gains = Buffer.concat(blocks.map((b) => Buffer.from((b.gain as Uint8Array).buffer, (b.gain as Uint8Array).byteOffset, (b.gain as Uint8Array).byteLength)));
+    fs.writeFileSync(file, Buffer.concat([values, gains]));
+    const asked: boolean[] = [];
+    const pending: FrameStream = {
+      ...run,
+      async *blocks(opts?: BlockReadOptions): AsyncGenerator<FrameBlock> {
+        asked.push(!!opts?.pendingPixels);
+        for (const b of blocks) {
+          if (!opts?.pendingPixels) {
+            yield b;
+            continue;
+          }
+          yield {
+            ...b,
+            data: new Uint16Array(new SharedArrayBuffer(2 * b.nFrames * nPixels)),
+            gain: new Uint8Array(new SharedArrayBuffer(b.nFrames * nPixels)),
+            pending: { runs: [
+              { file, into: 'data', frame: 0, frames: b.nFrames, position: 2 * b.firstFrame * nPixels, strideBytes: 2 * nPixels },
+              { file, into: 'gain', frame: 0, frames: b.nFrames, position: 2 * nFrames * nPixels + b.firstFrame * nPixels, strideBytes: nPixels },
+            ] },
+          };
+        }
+      },
+    };
+    try {
+      const mask = new Uint8Array(nPixels).map((_, p) => (p % 11 === 0 ? 1 : 0));
+      const inMemory = await darkPass(run, { backend: createCpuBackend(), nCells, acceptGain: 1, mask, threads: 1 });
+      const r = await darkPass(pending, { backend: createCpuBackend(), nCells, acceptGain: 1, mask, threads: 2 });
+      expect(asked).toEqual([true]);
+      expect(Array.from(r.meanAdu)).toEqual(Array.from(inMemory.meanAdu));
+      expect(Array.from(r.stdAdu)).toEqual(Array.from(inMemory.stdAdu));
+      expect(Array.from(r.count)).toEqual(Array.from(inMemory.count));
+      expect(Array.from(r.rejected)).toEqual(Array.from(inMemory.rejected));
+      expect(inMemory.rejected.some((v) => v > 0)).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     ['on this thread (plain outputs)', false],
     ['on the workers (shared outputs)', true],

@@ -372,11 +372,11 @@ async function withPassState<T>(opts: DarkPassOptions, run: (state: { current?: 
 
 /**
  * Accumulates one block. `pending`: the block's pixel values are not read yet (BlockReadOptions.pendingPixels);
- * the workers of a pair pass read their pixel ranges themselves, else they are read here first.
+ * workers read their pixel ranges themselves, in-process they are read here first.
  */
 async function accumulateBlock(st: PassState, opts: DarkPassOptions, block: FrameBlock, values: BlockData, mask: Uint8Array | undefined, nPixels: number, pending?: PendingFrameRun[]): Promise<void> {
   const n = block.nFrames;
-  if (pending && !(st.kind === 'pair' && st.pool)) readPendingPixels(block, pending);
+  if (pending && !st.pool) readPendingPixels(block, pending);
   if (st.kind === 'pair') {
     if (!(values instanceof Uint16Array) || !(block.gain instanceof Uint16Array)) {
       throw new DetcalError('BAD_INPUT', `frames ${block.firstFrame}..${block.firstFrame + n - 1}: the values changed element type within the run (u2 expected); give files written the same way`);
@@ -387,7 +387,7 @@ async function accumulateBlock(st: PassState, opts: DarkPassOptions, block: Fram
     return;
   }
   if (st.pool) {
-    await st.pool.submit(values, block.cellIds, n, { gain: block.gain, acceptGain: opts.acceptGain, mask });
+    await st.pool.submit(values, block.cellIds, n, { gain: block.gain, acceptGain: opts.acceptGain, mask, pending });
     return;
   }
   const common = { mask, gain: opts.acceptGain !== undefined ? block.gain : undefined, acceptGain: opts.acceptGain };
@@ -426,9 +426,9 @@ async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { c
     const reuse = opts.reuse;
     reuse.ring ??= { slots: [], allocate: (bytes) => (reuse.pair ? pairBlockMemory(reuse.pair, bytes) : undefined) };
   }
-  // the workers of a pair pass read their pixel ranges of each block themselves: the reading is split
-  // between them instead of done by this thread alone
-  const pendingPixels = pairOptions(opts) && passThreads(opts) > 1;
+  // the workers read their pixel ranges of each block themselves: the reading is split between them
+  // instead of done by this thread alone (not when a transform needs the values here)
+  const pendingPixels = passThreads(opts) > 1 && !opts.transform;
   for await (const raw of stream.blocks({ keep: BLOCKS_IN_FLIGHT, ring: opts.reuse?.ring ?? opts.ring, pendingPixels })) {
     const bytes = raw.data.byteLength + (raw.gain?.byteLength ?? 0);
     // no frame of a pending block is empty (BlockReadOptions.pendingPixels)

@@ -98,9 +98,15 @@ export class DarkWorkerPool {
     });
   }
 
-  /** Waits for the block in flight, then hands this block to every worker (returns before they finish). */
-  async submit(data: BlockData, cellIds: Uint16Array, nFrames: number, opts: { gain?: GainData; acceptGain?: number | readonly number[]; mask?: Uint8Array }): Promise<void> {
+  /** Waits for the block in flight, then hands this block to every worker (returns before they finish); with opts.pending each worker first reads its pixel range of the values. */
+  async submit(data: BlockData, cellIds: Uint16Array, nFrames: number, opts: { gain?: GainData; acceptGain?: number | readonly number[]; mask?: Uint8Array; pending?: readonly PendingFrameRun[] }): Promise<void> {
     await this.room();
+    let pending = opts.pending;
+    if (pending && !(data.buffer instanceof SharedArrayBuffer && (!opts.gain || opts.gain.buffer instanceof SharedArrayBuffer))) {
+      // the workers could not read into these arrays: read here (blocks from @detcal/hdf5 are shared)
+      readPendingPixels({ data, gain: opts.gain, rows: 1, cols: data.length / nFrames }, pending);
+      pending = undefined;
+    }
     const slot = this.slots[this.nextBlock++ % BLOCKS_QUEUED];
     // Shared inputs are posted as they are (the reader allocates a new block each time, so nothing
     // overwrites them while the workers read); others are copied into this slot, which is free again
@@ -114,7 +120,7 @@ export class DarkWorkerPool {
       mask = sharedCopy(mask, slot.mask);
       if (mask !== opts.mask) slot.mask = mask;
     }
-    this.post({ type: 'block', data: sharedData, gain: sharedGain, cellIds: cellIds.slice(), nFrames, acceptGain: opts.acceptGain, mask });
+    this.post({ type: 'block', data: sharedData, gain: sharedGain, cellIds: cellIds.slice(), nFrames, acceptGain: opts.acceptGain, mask, pending });
   }
 
   /**

@@ -3,7 +3,7 @@
  * main thread posts into accumulators that live on SharedArrayBuffers (no copies of the state).
  */
 import { parentPort } from 'node:worker_threads';
-import { DetcalError, pendingFrameReader, type PendingFrameRun } from '@detcal/core';
+import { DetcalError, pendingFrameReader, readPendingPixels, type PendingFrameRun } from '@detcal/core';
 import { accumulateDarkRangeCpu, finalizeDarkRangeCpu } from './cpu-dark.js';
 import { zeroDarkRange, type DarkAccumulator } from './dark-accumulator.js';
 import { accumulateDarkPairCpu, finalizeDarkPairCpu, finalizeDarkPairRange, type DarkPairAccumulator, type DarkPairFinalizeOutput } from './dark-pair-accumulator.js';
@@ -46,6 +46,8 @@ export interface DarkWorkerBlock {
   nFrames: number;
   acceptGain?: number | readonly number[];
   mask?: Uint8Array;
+  /** The values (and gain values) are not read yet: read this worker's pixel range of them first (FrameBlock.pending). */
+  pending?: readonly PendingFrameRun[];
 }
 
 /** After a pair pass: finalize cells [c0, c1) into shared outputs and, with flags, apply the dark bad-pixel rules to them. */
@@ -122,6 +124,23 @@ function cellRules(out: RuleInputs, badPixels: DarkBadPixelTarget, c0: number, c
   return darkBadPixels(out.meanAdu.subarray(k0, k1) as Float32Array, out.stdAdu.subarray(k0, k1) as Float32Array, badPixels.flags.subarray(k0, k1), badPixels.limits, { nCells: c1 - c0, nPixels });
 }
 
+/**
+ * Runs work that reads from the run's files; a user-facing error (a short file) is replied for block `id`
+ * instead of thrown, so the pool fails with its message.
+ * @returns false when it failed (the reply is posted)
+ */
+function readOwnRange(id: number, work: () => void): boolean {
+  try {
+    work();
+    return true;
+  } catch (err) {
+    if (!(err instanceof DetcalError)) throw err;
+    const reply: DarkWorkerFinishReply = { id, failure: { code: err.code, message: err.message } };
+    parentPort?.postMessage(reply);
+    return false;
+  }
+}
+
 type DarkWorkerMessage = DarkWorkerInit | DarkWorkerBlock | DarkWorkerPairBlock | DarkWorkerPairFinish | DarkWorkerPairFinalizeRange | DarkWorkerSingleFinalizeRange | DarkWorkerRules;
 
 parentPort?.on('message', (msg: DarkWorkerMessage) => {
@@ -164,21 +183,19 @@ parentPort?.on('message', (msg: DarkWorkerMessage) => {
     if (!pair) throw new Error('dark worker: pair block without a pair accumulator');
     // a pending block: this worker reads its pixel range of each chunk of frames just before adding it
     const reader = msg.pending && pendingFrameReader(msg.pending, { data: 2, gain: 2 }, p0, p1);
+    let added: boolean;
     try {
-      accumulateDarkPairCpu(pair, msg.data, msg.gain, msg.cellIds, msg.first, msg.nFrames, p0, p1, msg.at, reader);
-    } catch (err) {
-      if (!(err instanceof DetcalError)) throw err;
-      const reply: DarkWorkerFinishReply = { id: msg.id, failure: { code: err.code, message: err.message } };
-      parentPort?.postMessage(reply);
-      return;
+      added = readOwnRange(msg.id, () => accumulateDarkPairCpu(pair, msg.data, msg.gain, msg.cellIds, msg.first, msg.nFrames, p0, p1, msg.at, reader));
     } finally {
       reader?.close();
     }
+    if (!added) return;
     parentPort?.postMessage(msg.id);
     return;
   }
   if (!analog) throw new Error('dark worker: block without an accumulator');
   const nPixels = analog.nPixels;
+  if (msg.pending && !readOwnRange(msg.id, () => readPendingPixels({ data: msg.data, gain: msg.gain, rows: 1, cols: nPixels }, msg.pending ?? [], p0, p1))) return;
   const gainOpts = msg.acceptGain !== undefined ? { gain: msg.gain, acceptGain: msg.acceptGain } : {};
   accumulateDarkRangeCpu(analog, msg.data, msg.cellIds, msg.nFrames, nPixels, p0, p1, { ...gainOpts, mask: msg.mask });
   if (digital && msg.gain) accumulateDarkRangeCpu(digital, msg.gain, msg.cellIds, msg.nFrames, nPixels, p0, p1, { mask: msg.mask });
