@@ -1,8 +1,11 @@
 // The frame-parallel common-mode noise pass (worker threads) against the in-process one: the same
 // frames, corrections, exclusions and counts; the statistics equal up to float64 summation order.
 // Needs the built worker (pnpm run build).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DetcalError, Random, type BlockRing, type FrameBlock, type FrameStream } from '@detcal/core';
+import { DetcalError, Random, type BlockReadOptions, type BlockRing, type FrameBlock, type FrameStream } from '@detcal/core';
 import { createCpuBackend } from './cpu-backend.js';
 import { commonModeNoisePass, type CommonModeNoiseOptions } from './dark-single-gain.js';
 import { frameStreamFromFrames } from './frame-stream-from-run.js';
@@ -186,6 +189,41 @@ describe('commonModeNoisePass: workers and block arrays kept between passes', ()
     expect(a.maxAdu).toBeDefined();
     await dropSpareWorkers(url);
     expect(spareWorkerCount(url)).toBe(0);
+  });
+
+  it('the workers read the frames they correct from pending blocks: the same results bit for bit', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'detcal-cm-pending-'));
+    const file = path.join(dir, 'frames.bin');
+    fs.writeFileSync(file, sim.data);
+    const kinds: string[] = [];
+    // as the HDF5 stream does: blocks left unread when asked, except those with an empty frame
+    const pending: FrameStream = {
+      ...stream,
+      async *blocks(o?: BlockReadOptions): AsyncGenerator<FrameBlock> {
+        for await (const b of stream.blocks(o)) {
+          const empty = Array.from({ length: b.nFrames }, (_, f) => b.data.subarray(f * P, (f + 1) * P).every((v) => v === 0)).some(Boolean);
+          if (!o?.pendingPixels || empty) {
+            kinds.push('read');
+            yield b;
+            continue;
+          }
+          kinds.push('pending');
+          const runs = [{ file, into: 'data' as const, frame: 0, frames: b.nFrames, position: 2 * b.firstFrame * P, strideBytes: 2 * P }];
+          yield { ...b, data: new Uint16Array(new SharedArrayBuffer(2 * b.nFrames * P)), pending: { runs } };
+        }
+      },
+    };
+    try {
+      const fromMemory = await commonModeNoisePass(stream, passB());
+      const fromFile = await commonModeNoisePass(pending, passB());
+      expect(kinds).toContain('pending');
+      expect(kinds).toContain('read');
+      expect(arrays(fromFile)).toEqual(arrays(fromMemory));
+      expect(fromFile.corrected.emptyFrames).toBe(fromMemory.corrected.emptyFrames);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await dropSpareWorkers(commonModeNoiseWorkerUrl());
+    }
   });
 
   it('a failed pass does not hand its workers back', async () => {

@@ -1,6 +1,7 @@
 /**
  * The common-mode noise pass over worker threads, frame-parallel: the main thread reads blocks
- * (h5wasm is single threaded), drops empty frames, and hands every block to all N workers, worker t
+ * (h5wasm is single threaded; uncompressed values are left to the workers, each reading the frames it
+ * corrects), drops empty frames, and hands every block to all N workers, worker t
  * taking frames [t n / N, (t + 1) n / N) of it (a fixed split, so the result does not depend on
  * timing); each worker corrects its frames with its own CommonModeNoiseContext and accumulators, and
  * at the end the partial results are merged. Up to COMMON_MODE_BLOCKS_QUEUED blocks are at the workers while the
@@ -9,7 +10,7 @@
  * copy; others are copied into shared slots. The workers run the built dist/common-mode-noise-worker.js.
  */
 import type { Worker } from 'node:worker_threads';
-import { DetcalError, type BlockRing, type FrameBlock, type FrameStream } from '@detcal/core';
+import { DetcalError, readPendingPixels, type BlockRing, type FrameBlock, type FrameStream } from '@detcal/core';
 import { mergeCommonModeNoisePartial, type CommonModeNoiseInit, type CommonModeNoisePartial } from './common-mode-noise-context.js';
 import type { CommonModeNoiseWorkerReply, CommonModeNoiseWorkerRequest } from './common-mode-noise-worker.js';
 import type { BlockData } from './compute-backend.js';
@@ -65,7 +66,8 @@ export interface CommonModeNoiseWorkersResult {
  * @throws DetcalError SHAPE_MISMATCH when a frame has a memory cell other than 0
  */
 export function nonEmptySingleCellFrames(stream: FrameStream, raw: FrameBlock, nPixels: number): { block: FrameBlock; dropped: number } {
-  const { block, dropped, kept } = dropEmptyFrames(raw, nPixels);
+  // no frame of a pending block is empty (BlockReadOptions.pendingPixels), and its values are not read yet
+  const { block, dropped, kept } = raw.pending ? { block: raw, dropped: 0, kept: Array.from({ length: raw.nFrames }, (_, k) => k) } : dropEmptyFrames(raw, nPixels);
   for (let k = 0; k < block.nFrames; k++) {
     const c = block.cellIds[k];
     if (c >= 1) {
@@ -141,7 +143,8 @@ export async function commonModeNoiseOnWorkers(stream: FrameStream, init: Common
     }
 
     let emptyFrames = 0, frames = 0, next = 0;
-    for await (const raw of stream.blocks({ keep: COMMON_MODE_BLOCKS_QUEUED + 1, ring: opts.ring })) {
+    // each worker reads the frames it corrects (pending blocks) instead of this thread reading them all
+    for await (const raw of stream.blocks({ keep: COMMON_MODE_BLOCKS_QUEUED + 1, ring: opts.ring, pendingPixels: true })) {
       check();
       const bytes = raw.data.byteLength + (raw.gain?.byteLength ?? 0);
       const { block, dropped } = nonEmptySingleCellFrames(stream, raw, nPixels);
@@ -153,13 +156,18 @@ export async function commonModeNoiseOnWorkers(stream: FrameStream, init: Common
         const id = next;
         while (oldestInFlight() <= id - COMMON_MODE_BLOCKS_QUEUED && !failure) await changed;
         check();
+        let pending = block.pending?.runs;
+        if (pending && !(block.data.buffer instanceof SharedArrayBuffer)) {
+          readPendingPixels(block, pending); // the workers could not read into it (blocks from @detcal/hdf5 are shared)
+          pending = undefined;
+        }
         const data = sharedCopy(block.data, slots[id % COMMON_MODE_BLOCKS_QUEUED]);
         if (data !== block.data) slots[id % COMMON_MODE_BLOCKS_QUEUED] = data;
         let posted = 0;
         for (let t = 0; t < threads; t++) {
           const f0 = Math.floor((t * block.nFrames) / threads), f1 = Math.floor(((t + 1) * block.nFrames) / threads);
           if (f1 === f0) continue;
-          workers[t].postMessage({ type: 'block', id, data, cellIds: block.cellIds.slice(), nFrames: block.nFrames, f0, f1, frameBase: frames } satisfies CommonModeNoiseWorkerRequest);
+          workers[t].postMessage({ type: 'block', id, data, cellIds: block.cellIds.slice(), nFrames: block.nFrames, f0, f1, frameBase: frames, pending } satisfies CommonModeNoiseWorkerRequest);
           posted++;
         }
         inFlight.set(id, posted);
