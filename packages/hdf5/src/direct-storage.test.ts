@@ -133,6 +133,10 @@ with h5py.File(sys.argv[1], 'w') as h:
     h.create_dataset('i4_contiguous', data=v.astype('<i4'))
     e = v.astype('<u2'); e[12] = 0; e[20, :8] = 0
     h.create_dataset('u2_empty_frame', data=e, chunks=(4, 16, 8))
+    # 8 KB frames: frame 5 starts with 5 KB of zeros (dead first rows), frame 9 is empty
+    b = np.ogrid[0:12, 0:64, 0:64]
+    w = (b[0] * 1000 + b[1] * 10 + b[2] + 1).astype('<u2'); w[5, :40] = 0; w[9] = 0
+    h.create_dataset('u2_dead_rows', data=w)
     g = h.create_group('INSTRUMENT/SPB_DET_AGIPD1M-1/DET/0CH0:xtdf/image')
     ad = np.stack([v, v + 20000], axis=1).astype('<u2')
     g.create_dataset('data', data=ad)
@@ -165,5 +169,8 @@ print(json.dumps(True))
     expect(await pendingBlocks({ files: [file], dataset: 'u2_empty_frame', module: 0, blockFrames: 7 })).toBe(4);
     const parts = await blocksOf({ files: [file], dataset: 'u2_empty_frame', module: 0, blockFrames: 7 }, true);
     expect(parts[1].data.subarray(5 * 128, 6 * 128).every((v) => v === 0)).toBe(true);
+    // a frame whose first 4 KB are zero is looked at whole: blocks [0, 4) and [4, 8) stay pending, [8, 12) with the empty frame is read
+    await expectSameBlocks({ files: [file], dataset: 'u2_dead_rows', module: 0 });
+    expect(await pendingBlocks({ files: [file], dataset: 'u2_dead_rows', module: 0, blockFrames: 4 })).toBe(2);
   });
 });

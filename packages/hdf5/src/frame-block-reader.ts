@@ -329,13 +329,13 @@ function readPieceIds(reader: BlockReader, h5: H5File, piece: ReadPiece, block: 
   if (block.pulseIds && paths.pulseId && state.present.pulseId) block.pulseIds.set(slice(paths.pulseId, true), piece.out);
 }
 
-/** Bytes at the start of each frame read to find a nonzero value before its pixels are left to the consumer. */
+/** Bytes at the start of each frame read to find a nonzero value before its pixels are left to the consumer (the whole frame when they are all zero). */
 const PROBE_BYTES = 4096;
 
 /**
  * The piece's pixel (and gain) values as pending runs, or undefined when they cannot be left to the
  * consumer: not readable by position as they lie in memory (h5wasm, widening u1 to u2, strided
- * entries), or some frame has only zeros in its first PROBE_BYTES (it may be empty).
+ * entries), or some frame is empty (all zero).
  */
 function pendingRuns(reader: BlockReader, fd: number | null, piece: ReadPiece, block: FrameBlock, scratch: Scratch): PendingFrameRun[] | undefined {
   const { geo, paths } = reader;
@@ -367,19 +367,27 @@ function pendingRuns(reader: BlockReader, fd: number | null, piece: ReadPiece, b
   return out;
 }
 
-/** True when each of `frames` frames (every strideBytes from `position`) has a nonzero value in its first PROBE_BYTES. */
+/**
+ * True when each of `frames` frames (every strideBytes from `position`) has a nonzero value: found in its
+ * first PROBE_BYTES, or else in the whole frame (read only for frames that start with zeros, such as a
+ * detector whose first rows are dead).
+ */
 function framesHaveValues(fd: number, st: DirectStorage, position: number, strideBytes: number, frames: number, frameBytes: number, scratch: Scratch): boolean {
-  const n = Math.min(PROBE_BYTES, frameBytes);
-  if (scratch.bytes.byteLength < n) scratch.bytes = new Uint8Array(Math.max(n, 2 * scratch.bytes.byteLength));
-  const bytes = scratch.bytes;
-  const values = st.dtype === 'f4' ? new Float32Array(bytes.buffer, 0, n >> 2) : st.dtype === 'u2' ? new Uint16Array(bytes.buffer, 0, n >> 1) : bytes.subarray(0, n);
+  const probe = Math.min(PROBE_BYTES, frameBytes);
   for (let f = 0; f < frames; f++) {
-    if (!readFully(fd, bytes, 0, n, position + f * strideBytes)) return false;
-    let nonzero = false;
-    for (let i = 0; i < values.length && !nonzero; i++) nonzero = values[i] !== 0;
-    if (!nonzero) return false;
+    if (!bytesHaveValue(fd, st, position + f * strideBytes, probe, scratch) && !bytesHaveValue(fd, st, position + f * strideBytes, frameBytes, scratch)) return false;
   }
   return true;
+}
+
+/** True when the `n` bytes at file offset `at` hold a nonzero value of the dataset's type (false also when they cannot be read). */
+function bytesHaveValue(fd: number, st: DirectStorage, at: number, n: number, scratch: Scratch): boolean {
+  if (scratch.bytes.byteLength < n) scratch.bytes = new Uint8Array(Math.max(n, 2 * scratch.bytes.byteLength));
+  const bytes = scratch.bytes;
+  if (!readFully(fd, bytes, 0, n, at)) return false;
+  const values = st.dtype === 'f4' ? new Float32Array(bytes.buffer, 0, n >> 2) : st.dtype === 'u2' ? new Uint16Array(bytes.buffer, 0, n >> 1) : bytes.subarray(0, n);
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) return true;
+  return false;
 }
 
 /** Typed array h5wasm returned, with 8-byte integers converted to Float64Array so that .set() works. */
