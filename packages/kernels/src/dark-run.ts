@@ -431,8 +431,12 @@ async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { c
   const pendingPixels = passThreads(opts) > 1 && !opts.transform;
   for await (const raw of stream.blocks({ keep: BLOCKS_IN_FLIGHT, ring: opts.reuse?.ring ?? opts.ring, pendingPixels })) {
     const bytes = raw.data.byteLength + (raw.gain?.byteLength ?? 0);
-    // no frame of a pending block is empty (BlockReadOptions.pendingPixels)
-    const pending = raw.pending?.runs;
+    // no frame of a pending block is empty (BlockReadOptions.pendingPixels); one not asked for is read here
+    let pending = raw.pending?.runs;
+    if (pending && !pendingPixels) {
+      readPendingPixels(raw, pending);
+      pending = undefined;
+    }
     let block = raw;
     if (skipEmpty && !pending) {
       const r = dropEmptyFrames(raw, nPixels);
@@ -451,7 +455,6 @@ async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { c
       state.current ??= createPassState(opts, nPixels, block);
       let values: BlockData = block.data;
       let mask = opts.mask;
-      if (pending && opts.transform) readPendingPixels(block, pending); // not asked for: a stream's own choice
       if (opts.transform) {
         if (scratch.length < n * nPixels) scratch = new Float32Array(n * nPixels);
         if (opts.excludeValues) {
@@ -462,7 +465,7 @@ async function streamPass(stream: FrameStream, opts: DarkPassOptions, state: { c
         }
         values = opts.transform(block, scratch.subarray(0, n * nPixels), opts.excludeValues ? mask : undefined);
       }
-      await accumulateBlock(state.current, opts, block, values, mask, nPixels, opts.transform ? undefined : pending);
+      await accumulateBlock(state.current, opts, block, values, mask, nPixels, pending);
       frames += n;
     }
     opts.progress?.(raw.nFrames, bytes, phase);
