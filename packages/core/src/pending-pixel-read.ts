@@ -1,7 +1,7 @@
 /**
  * Reading a block's pending pixel values (FrameBlock.pending, BlockReadOptions.pendingPixels) by
- * position: pixels [p0, p1) of every frame, so each thread that owns a pixel range reads only its own
- * share of the block into the block's shared arrays, in parallel with the others.
+ * position: pixels [p0, p1) of every frame (or of single frames), so each thread that owns a pixel
+ * range or some frames reads only its own share of the block, in parallel with the others.
  */
 import fs from 'node:fs';
 import { DetcalError } from './errors.js';
@@ -20,8 +20,8 @@ export interface PendingTarget {
 }
 
 /**
- * Reads pixels [p0, p1) of every frame of the runs into the block's arrays (whole frames in one read
- * per run when the range is the whole frame and the frames lie back to back).
+ * Reads pixels [p0, p1) of every frame of the runs into the block's arrays (nothing is read when a run
+ * does not fit the block).
  * @param block - the block whose data / gain arrays receive the values
  * @param runs - block.pending.runs
  * @param p0 - first pixel (index within a frame)
@@ -32,33 +32,22 @@ export function readPendingPixels(block: PendingTarget, runs: readonly PendingFr
   if (!(Number.isInteger(p0) && Number.isInteger(p1) && p0 >= 0 && p0 <= p1 && p1 <= nPixels)) {
     throw new RangeError(`pixel range [${p0}, ${p1}) outside a frame of ${nPixels} pixels`);
   }
-  if (p1 === p0) return;
-  const fds = new Map<string, number>();
-  try {
-    for (const run of runs) {
-      const target = run.into === 'data' ? block.data : block.gain;
-      if (!target) throw new DetcalError('INTERNAL', `${run.file}: a pending read of gain values into a block without a gain array`);
-      let fd = fds.get(run.file);
-      if (fd === undefined) {
-        fd = openForReading(run.file);
-        fds.set(run.file, fd);
-      }
-      const bpe = target.BYTES_PER_ELEMENT;
-      const frameBytes = nPixels * bpe;
-      if (run.frame < 0 || (run.frame + run.frames) * frameBytes > target.byteLength) {
-        throw new DetcalError('INTERNAL', `${run.file}: a pending read of frames ${run.frame}..${run.frame + run.frames - 1} does not fit the block`);
-      }
-      if (p0 === 0 && p1 === nPixels && run.strideBytes === frameBytes) {
-        readAll(fd, run.file, target, run.frame * frameBytes, run.frames * frameBytes, run.position);
-        continue;
-      }
-      const bytes = (p1 - p0) * bpe;
-      for (let k = 0; k < run.frames; k++) {
-        readAll(fd, run.file, target, (run.frame + k) * frameBytes + p0 * bpe, bytes, run.position + k * run.strideBytes + p0 * bpe);
-      }
+  const frames = new Set<number>();
+  for (const run of runs) {
+    const target = run.into === 'data' ? block.data : block.gain;
+    if (!target) throw new DetcalError('INTERNAL', `${run.file}: a pending read of gain values into a block without a gain array`);
+    if (run.frame < 0 || (run.frame + run.frames) * nPixels > target.length) {
+      throw new DetcalError('INTERNAL', `${run.file}: a pending read of frames ${run.frame}..${run.frame + run.frames - 1} does not fit the block`);
     }
+    for (let k = 0; k < run.frames; k++) frames.add(run.frame + k);
+  }
+  if (p1 === p0) return;
+  const data = block.data.BYTES_PER_ELEMENT, gain = block.gain?.BYTES_PER_ELEMENT ?? 0;
+  const reader = pendingFrameReader(runs, { data, gain }, p0, p1);
+  try {
+    for (const f of frames) reader.read(f, block.data, (f * nPixels + p0) * data, block.gain, (f * nPixels + p0) * gain);
   } finally {
-    for (const fd of fds.values()) fs.closeSync(fd);
+    reader.close();
   }
 }
 

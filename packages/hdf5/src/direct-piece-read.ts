@@ -16,7 +16,8 @@ export interface Scratch {
 
 type Target = Uint16Array | Uint8Array | Float32Array;
 
-function scratchBytes(s: Scratch, n: number): Uint8Array {
+/** The scratch's buffer, grown to at least n bytes. */
+export function scratchBytes(s: Scratch, n: number): Uint8Array {
   if (s.bytes.byteLength < n) s.bytes = new Uint8Array(Math.max(n, 2 * s.bytes.byteLength));
   return s.bytes;
 }

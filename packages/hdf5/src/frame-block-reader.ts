@@ -1,7 +1,7 @@
 /** Reading blocks of frames: read plans executed against the run's files, strided selections through windows. */
 import { DetcalError, type BlockRing, type FrameBlock, type PendingFrameRun } from '@detcal/core';
 import fs from 'node:fs';
-import { directByteRuns, directFits, readPieceDirect, type Scratch } from './direct-piece-read.js';
+import { directByteRuns, directFits, readPieceDirect, scratchBytes, type Scratch } from './direct-piece-read.js';
 import { readFully, type DirectStorage } from './direct-storage.js';
 import { asNumeric, type H5NumericArray } from './dtype-map.js';
 import type { FrameGeometry } from './frame-geometry.js';
@@ -111,8 +111,9 @@ export async function* iterateBlocks(reader: BlockReader, segments: Segment[], s
     for (const piece of pieces) {
       const f = fileAt(piece.file);
       readPieceIds(reader, f.h5, piece, into);
-      const more: PendingFrameRun[] | undefined = runs && pendingRuns(reader, f.fd, piece, into, scratch);
-      runs = more && runs ? runs.concat(more) : undefined;
+      if (!runs) continue;
+      const more = pendingRuns(reader, f.fd, piece, into, scratch);
+      runs = more ? runs.concat(more) : undefined;
     }
     if (runs) {
       into.pending = { runs };
@@ -137,7 +138,6 @@ export async function* iterateBlocks(reader: BlockReader, segments: Segment[], s
       const n = Math.min(blockFrames, sel.count - start);
       const block = ring.length ? reuseBlock(reader, ring, i % ring.length, start, n, shared?.allocate) : allocateBlock(reader, start, n);
       const first = sel.first + start * sel.stride;
-      delete block.pending;
       if (sel.stride === 1 && pending) readRangePending(block, first, n);
       else if (sel.stride === 1) readRange(block, first, n);
       else {
@@ -382,8 +382,7 @@ function framesHaveValues(fd: number, st: DirectStorage, position: number, strid
 
 /** True when the `n` bytes at file offset `at` hold a nonzero value of the dataset's type (false also when they cannot be read). */
 function bytesHaveValue(fd: number, st: DirectStorage, at: number, n: number, scratch: Scratch): boolean {
-  if (scratch.bytes.byteLength < n) scratch.bytes = new Uint8Array(Math.max(n, 2 * scratch.bytes.byteLength));
-  const bytes = scratch.bytes;
+  const bytes = scratchBytes(scratch, n);
   if (!readFully(fd, bytes, 0, n, at)) return false;
   const values = st.dtype === 'f4' ? new Float32Array(bytes.buffer, 0, n >> 2) : st.dtype === 'u2' ? new Uint16Array(bytes.buffer, 0, n >> 1) : bytes.subarray(0, n);
   for (let i = 0; i < values.length; i++) if (values[i] !== 0) return true;

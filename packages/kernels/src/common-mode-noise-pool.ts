@@ -10,14 +10,14 @@
  * copy; others are copied into shared slots. The workers run the built dist/common-mode-noise-worker.js.
  */
 import type { Worker } from 'node:worker_threads';
-import { DetcalError, readPendingPixels, type BlockRing, type FrameBlock, type FrameStream } from '@detcal/core';
+import { DetcalError, type BlockRing, type FrameBlock, type FrameStream } from '@detcal/core';
 import { mergeCommonModeNoisePartial, type CommonModeNoiseInit, type CommonModeNoisePartial } from './common-mode-noise-context.js';
 import type { CommonModeNoiseWorkerReply, CommonModeNoiseWorkerRequest } from './common-mode-noise-worker.js';
 import type { BlockData } from './compute-backend.js';
 import { dropEmptyFrames, noDarkFramesError } from './dark-run.js';
 import { builtWorkerUrl } from './built-worker.js';
 import { prestartWorkers, returnWorker, takeWorker } from './worker-spares.js';
-import { sharedCopy } from './shared-copy.js';
+import { pendingForWorkers, sharedCopy } from './shared-copy.js';
 
 /** Blocks handed to the workers and not yet done, at most: a reader reusing block arrays must keep this + 1. */
 export const COMMON_MODE_BLOCKS_QUEUED = 2;
@@ -156,11 +156,7 @@ export async function commonModeNoiseOnWorkers(stream: FrameStream, init: Common
         const id = next;
         while (oldestInFlight() <= id - COMMON_MODE_BLOCKS_QUEUED && !failure) await changed;
         check();
-        let pending = block.pending?.runs;
-        if (pending && !(block.data.buffer instanceof SharedArrayBuffer)) {
-          readPendingPixels(block, pending); // the workers could not read into it (blocks from @detcal/hdf5 are shared)
-          pending = undefined;
-        }
+        const pending = pendingForWorkers(block.pending?.runs, block.data, block.gain, block.nFrames);
         const data = sharedCopy(block.data, slots[id % COMMON_MODE_BLOCKS_QUEUED]);
         if (data !== block.data) slots[id % COMMON_MODE_BLOCKS_QUEUED] = data;
         let posted = 0;

@@ -168,9 +168,9 @@ export function accumulateDarkPairSimd(
   // frames of a pending block are read there (a few hundred kB, still in the cache when the kernel adds them)
   const lies = pending ? undefined : (at ?? pairBlockOffsets(state, data, gain));
   const inPlace = lies !== undefined;
-  const memory = new Uint8Array(wasm.memory.buffer);
+  const memory = pending && new Uint8Array(wasm.memory.buffer);
   const toScratch = (f: number, j: number): void => {
-    if (pending) pending.read(f, memory, scr + 2 * j * slotBytes, memory, scr + (2 * j + 1) * slotBytes);
+    if (pending && memory) pending.read(f, memory, scr + 2 * j * slotBytes, memory, scr + (2 * j + 1) * slotBytes);
     else copyFrame(scratch, data, gain, f * nPixels, j, nPixels, p0, p1);
   };
   const dataAt = (lies?.data ?? 0) + 2 * p0, gainAt = (lies?.gain ?? 0) + 2 * p0;

@@ -5,11 +5,11 @@
  * reading into reused buffers needs keep >= BLOCKS_QUEUED + 1). Memory: two block slots on top of the state.
  */
 import type { Worker } from 'node:worker_threads';
-import { DetcalError, readPendingPixels, type DetcalErrorCode, type PendingFrameRun } from '@detcal/core';
+import { DetcalError, type DetcalErrorCode, type PendingFrameRun } from '@detcal/core';
 import type { BlockData, GainData } from './compute-backend.js';
 import type { DarkAccumulator } from './dark-accumulator.js';
 import { darkWorkerUrl, takeWorker } from './worker-spares.js';
-import { sharedCopy } from './shared-copy.js';
+import { pendingForWorkers, sharedCopy } from './shared-copy.js';
 import type { DarkPairAccumulator } from './dark-pair-accumulator.js';
 import { pairBlockOffsets } from './dark-pair-simd.js';
 import { addBadPixelCounts, type DarkBadPixelCounts, type DarkBadPixelTarget } from './dark-bad-pixels.js';
@@ -101,12 +101,7 @@ export class DarkWorkerPool {
   /** Waits for the block in flight, then hands this block to every worker (returns before they finish); with opts.pending each worker first reads its pixel range of the values. */
   async submit(data: BlockData, cellIds: Uint16Array, nFrames: number, opts: { gain?: GainData; acceptGain?: number | readonly number[]; mask?: Uint8Array; pending?: readonly PendingFrameRun[] }): Promise<void> {
     await this.room();
-    let pending = opts.pending;
-    if (pending && !(data.buffer instanceof SharedArrayBuffer && (!opts.gain || opts.gain.buffer instanceof SharedArrayBuffer))) {
-      // the workers could not read into these arrays: read here (blocks from @detcal/hdf5 are shared)
-      readPendingPixels({ data, gain: opts.gain, rows: 1, cols: data.length / nFrames }, pending);
-      pending = undefined;
-    }
+    const pending = pendingForWorkers(opts.pending, data, opts.gain, nFrames);
     const slot = this.slots[this.nextBlock++ % BLOCKS_QUEUED];
     // Shared inputs are posted as they are (the reader allocates a new block each time, so nothing
     // overwrites them while the workers read); others are copied into this slot, which is free again
@@ -130,15 +125,11 @@ export class DarkWorkerPool {
    * @param cellIds - cell id per frame
    * @param first - registerDarkPairFrames of this block (called on this thread)
    * @param nFrames - frames in the block
-   * @param pending - the block's values are not read yet (FrameBlock.pending): each worker reads its pixel range of them first
+   * @param pendingRuns - the block's values are not read yet (FrameBlock.pending): each worker reads its pixel range of them first
    */
-  async submitPair(data: Uint16Array, gain: Uint16Array, cellIds: Uint16Array, first: Uint8Array, nFrames: number, pending?: readonly PendingFrameRun[]): Promise<void> {
+  async submitPair(data: Uint16Array, gain: Uint16Array, cellIds: Uint16Array, first: Uint8Array, nFrames: number, pendingRuns?: readonly PendingFrameRun[]): Promise<void> {
     await this.room();
-    if (pending && !(data.buffer instanceof SharedArrayBuffer && gain.buffer instanceof SharedArrayBuffer)) {
-      // the workers could not read into these arrays: read here (blocks from @detcal/hdf5 are shared)
-      readPendingPixels({ data, gain, rows: 1, cols: data.length / nFrames }, pending);
-      pending = undefined;
-    }
+    const pending = pendingForWorkers(pendingRuns, data, gain, nFrames);
     const slot = this.slots[this.nextBlock++ % BLOCKS_QUEUED];
     const sharedData = sharedCopy(data, slot.data as Uint16Array | undefined);
     if (sharedData !== data) slot.data = sharedData;
