@@ -172,15 +172,40 @@ export function openIndex(file: string, create: boolean): IndexDb {
   }
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    migrate(db, file);
+    // Processes that create the index at the same moment can each hold a shared lock while asking for an
+    // exclusive one (the switch to WAL): SQLite then answers SQLITE_BUSY at once instead of waiting, so the
+    // (idempotent) setup is tried again until the busy timeout.
+    retryWhileBusy(() => {
+      if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      migrate(db, file);
+    }, BUSY_TIMEOUT_MS);
   } catch (err) {
     db.close();
     if (err instanceof DetcalError) throw err;
     throw new DetcalError('STORE', `store index ${file} is not usable: ${(err as Error).message}; run \`detcal constants verify\` or restore the file`, { cause: err });
   }
   return db;
+}
+
+/**
+ * Runs `work` again while it fails with SQLITE_BUSY, sleeping a little longer each time, until `timeoutMs`
+ * have passed (then its error is thrown); other errors are thrown at once.
+ * @param work - idempotent work on the index
+ * @param timeoutMs - how long to keep trying
+ * @returns what work returns
+ */
+export function retryWhileBusy<T>(work: () => T, timeoutMs: number): T {
+  const deadline = Date.now() + timeoutMs;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (let wait = 2; ; wait = Math.min(2 * wait, 100)) {
+    try {
+      return work();
+    } catch (err) {
+      if (!String((err as { code?: unknown }).code ?? '').startsWith('SQLITE_BUSY') || Date.now() + wait > deadline) throw err;
+      Atomics.wait(sleeper, 0, 0, wait);
+    }
+  }
 }
 
 function migrate(db: IndexDb, file: string): void {
